@@ -1,0 +1,62 @@
+"""Human renderings shared by the CLI and the TUI (plain strings, no markup)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+DASH = "—"
+
+
+def money(cents: int | None, *, dash: str = DASH, cents_digits: bool = False) -> str:
+    """`$750,000` (whole dollars unless asked); None -> dash."""
+    if cents is None:
+        return dash
+    if cents_digits or cents % 100:
+        return f"${cents // 100:,}.{cents % 100:02d}"
+    return f"${cents // 100:,}"
+
+
+def money_short(cents: int | None, *, dash: str = DASH) -> str:
+    """`$750k`, `$1.2m`: for narrow columns."""
+    if cents is None:
+        return dash
+    dollars = cents / 100
+    for limit, suffix in ((1e9, "b"), (1e6, "m"), (1e3, "k")):
+        if dollars >= limit:
+            value = dollars / limit
+            text = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
+            return f"${text}{suffix}"
+    return f"${dollars:,.0f}"
+
+
+def duration(delta: timedelta) -> str:
+    """`3d 4h`, `5h 12m`, `45m`, `<1m`: the time a deal sat in a stage."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rem = divmod(seconds, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes = rem // 60
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m"
+    return "<1m"
+
+
+def local(ts: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp in the viewer's local time."""
+    if ts is None:
+        return DASH
+    return ts.astimezone().strftime(fmt)
+
+
+def day(d: date | None) -> str:
+    return d.isoformat() if d else DASH
+
+
+def iso_utc(ts: datetime | None) -> str | None:
+    """ISO-8601 UTC with a `Z`, for JSON output."""
+    if ts is None:
+        return None
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
