@@ -1,0 +1,25 @@
+"""Where unexpected errors go, so users see a sentence and developers get the trace."""
+
+from __future__ import annotations
+
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jtek_tui.config import data_dir
+
+
+def log_path() -> Path:
+    return data_dir() / "jtek.log"
+
+
+def log_exception(error: BaseException) -> Path:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} ---\n")
+            fh.write("".join(traceback.format_exception(error)))
+    except OSError:
+        pass
+    return path
