@@ -64,11 +64,18 @@ def open_tui(db: Database, *, no_mouse: bool = False) -> None:
 
 
 def register() -> None:
-    """Attach the subcommand groups (kept in their own modules per area)."""
-    from jtek_tui.cli import contacts, database, demo, opportunities, pipelines
+    """Attach every `jtek_tui.cli.<area>` module's COMMANDS (one module per area,
+    so adding an area never touches this file)."""
+    import importlib
+    import pkgutil
 
-    for module in (contacts, opportunities, pipelines, database, demo):
-        for command in module.COMMANDS:
+    import jtek_tui.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name in ("root", "output"):
+            continue
+        module = importlib.import_module(f"jtek_tui.cli.{info.name}")
+        for command in getattr(module, "COMMANDS", []):
             cli.add_command(command)
 
 
