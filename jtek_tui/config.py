@@ -75,7 +75,7 @@ def current_login() -> str:
         return env
     try:
         return getpass.getuser()
-    except Exception:  # no passwd entry (containers): fall back to the uid
+    except (KeyError, OSError, ImportError):  # no passwd entry (containers): use the uid
         return f"uid{os.getuid()}"
 
 

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -303,7 +303,7 @@ class Database:
     def backup_before_migration(self, rev: str) -> Path | None:
         if self.path is None:
             return None
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         return self.backup_to(self.backup_dir() / f"{self.path.stem}-pre-upgrade-{rev}-{stamp}.db")
 
 

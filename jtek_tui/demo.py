@@ -69,7 +69,7 @@ def build_demo(path: Path, *, seed: int = 7, login: str | None = None) -> Path:
     return path
 
 
-def _populate(db, rnd: random.Random) -> None:  # noqa: C901 - a script, read top to bottom
+def _populate(db, rnd: random.Random) -> None:
     now = clock.now()
     me = db.actor_id
     team = [me] + [M.add_member(db, name, login=login).id for name, login in TEAM]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jtek_tui.config import data_dir
@@ -18,7 +18,7 @@ def log_exception(error: BaseException) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} ---\n")
+            fh.write(f"--- {datetime.now(UTC).isoformat()} ---\n")
             fh.write("".join(traceback.format_exception(error)))
     except OSError:
         pass

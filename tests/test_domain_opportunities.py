@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from jtek_tui.domain import pipelines as P
 from jtek_tui.domain.errors import ConflictError, InputError, ValidationError
 from jtek_tui.models import Contact, Opportunity, StageChange
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    from jtek_tui.cli.output import err_console
     from rich.text import Text
+
+    from jtek_tui.cli.output import err_console
 
     def fail(message: str, code: int) -> int:
         err_console.print(Text(f"jtek: {message}"), soft_wrap=True)
@@ -45,7 +46,7 @@ def run(argv: list[str] | None = None) -> int:
         return fail("interrupted.", 130)
     except BrokenPipeError:
         return 0
-    except Exception as error:  # last resort: never a traceback on screen
+    except Exception as error:  # noqa: BLE001 - last resort: never a traceback on screen
         from jtek_tui.logfile import log_exception
 
         where = log_exception(error)

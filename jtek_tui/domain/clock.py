@@ -6,14 +6,14 @@ which is what an agent means by "overdue".
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 _frozen: datetime | None = None
 
 
 def now() -> datetime:
     """Current time, aware UTC."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def today() -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 DASH = "—"
 
@@ -59,4 +59,4 @@ def iso_utc(ts: datetime | None) -> str | None:
     """ISO-8601 UTC with a `Z`, for JSON output."""
     if ts is None:
         return None
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

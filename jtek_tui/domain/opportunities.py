@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from jtek_tui.db import Database
 from jtek_tui.domain import clock, events
-from jtek_tui.domain.contacts import _like_escape, create_contact, find_contact
+from jtek_tui.domain.contacts import _like_escape, create_contact, find_contact, tags_by_contact
 from jtek_tui.domain.errors import (
     AmbiguousError,
     ConflictError,
@@ -26,7 +26,15 @@ from jtek_tui.domain.errors import (
 from jtek_tui.domain.formatting import iso_utc, local
 from jtek_tui.domain.members import find_member
 from jtek_tui.domain.parsing import MAX_CENTS
-from jtek_tui.domain.pipelines import CLOSED_KINDS, LOST, OPEN, WON, closing_stage, find_pipeline, find_stage
+from jtek_tui.domain.pipelines import (
+    CLOSED_KINDS,
+    LOST,
+    OPEN,
+    WON,
+    closing_stage,
+    find_pipeline,
+    find_stage,
+)
 from jtek_tui.domain.unset import UNSET, Unset
 from jtek_tui.models import (
     Contact,
@@ -246,14 +254,24 @@ def list_opportunities(db: Database, query: OppQuery | None = None, **filters: o
         return query_rows(s, f)
 
 
+def open_totals(db: Database, pipeline_id: int | None = None) -> tuple[int, int]:
+    """(count, value in cents) of open deals: the header's pipeline value."""
+    with db.read() as s:
+        q = select(func.count(), func.coalesce(func.sum(Opportunity.value_cents), 0)).where(
+            Opportunity.status == OPEN
+        )
+        if pipeline_id is not None:
+            q = q.where(Opportunity.pipeline_id == pipeline_id)
+        count, total = s.execute(q).one()
+        return int(count), int(total)
+
+
 def get_row(db: Database, opp_id: int) -> OppRow:
     with db.read() as s:
         row = s.execute(_row_select().where(Opportunity.id == opp_id)).first()
         if row is None:
             raise NotFoundError(f"There is no opportunity #{opp_id}.")
         out = OppRow(*row)
-        from jtek_tui.domain.contacts import tags_by_contact
-
         out.tags = tags_by_contact(s, [out.contact_id]).get(out.contact_id, [])
         return out
 

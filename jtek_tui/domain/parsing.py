@@ -28,7 +28,7 @@ def parse_money(text: str | None, *, required: bool = False, field: str = "value
             raise ValidationError("A deal value is required.", field)
         return None
     s = raw.lower().replace(" ", "").replace("_", "")
-    if s.startswith("-") or s.startswith("(") or "-" in s:
+    if s.startswith(("-", "(")) or "-" in s:
         raise ValidationError(f"Deal value can't be negative: {raw!r}.", field)
     if s.startswith("+"):
         s = s[1:]

@@ -1,0 +1,53 @@
+"""The main screen: header, sidebar, the current section, footer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer
+
+from jtek_tui.ui.messages import DataChanged, SummaryChanged
+from jtek_tui.ui.sections import SECTIONS
+from jtek_tui.ui.sections.base import Section
+from jtek_tui.ui.widgets.chrome import AppHeader, Sidebar
+
+
+class MainScreen(Screen):
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        with Horizontal(id="body"):
+            yield Sidebar([(section_id, title) for section_id, title, _ in SECTIONS])
+            with ContentSwitcher(initial=SECTIONS[0][0], id="sections"):
+                for _, _, factory in SECTIONS:
+                    yield factory()
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        db = self.app.db  # type: ignore[attr-defined]
+        self.query_one(AppHeader).show(who=db.actor_login or "", readonly=db.readonly)
+        self.show_section(SECTIONS[0][0])
+
+    @property
+    def current(self) -> Section:
+        switcher = self.query_one(ContentSwitcher)
+        return switcher.query_one(f"#{switcher.current}", Section)
+
+    def show_section(self, section_id: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = section_id
+        section = self.current
+        self.query_one(Sidebar).select(section_id)
+        self.query_one(AppHeader).show(section=section.TITLE or {i: t for i, t, _ in SECTIONS}[section_id], summary=section.summary())
+        section.focus_default()
+
+    def on_sidebar_selected(self, event: Sidebar.Selected) -> None:
+        self.show_section(event.section_id)
+
+    def on_summary_changed(self, event: SummaryChanged) -> None:
+        if event.section_id == self.current.id:
+            self.query_one(AppHeader).show(summary=event.text)
+
+    def on_data_changed(self, event: DataChanged) -> None:
+        """Another process (or a panel) changed data: the visible section re-reads."""
+        self.current.reload()

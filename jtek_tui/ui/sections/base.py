@@ -1,0 +1,58 @@
+"""What every top-level area beside the sidebar has in common."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from jtek_tui.db import Database
+from jtek_tui.ui.messages import DataChanged
+
+
+class Section(Vertical):
+    """A top-level area (Opportunities, Contacts, Reports, Automations).
+
+    The main screen shows one at a time. `reload()` is called when the database
+    changed (another agent, another screen): re-read what is shown, keeping the
+    user's focus and scroll. `summary()` is the header's one-liner.
+    """
+
+    SECTION_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+
+    @property
+    def db(self) -> Database:
+        return self.app.db  # type: ignore[attr-defined]
+
+    def reload(self) -> None:
+        """Re-read from the database. Sections override this."""
+
+    def summary(self) -> str:
+        return ""
+
+    def focus_default(self) -> None:
+        """Give focus to the section's main widget when it is shown."""
+        self.focus_next()
+
+    def on_data_changed(self, event: DataChanged) -> None:
+        self.reload()
+
+
+class PlaceholderSection(Section):
+    """An area that is not built yet says so, plainly."""
+
+    def __init__(self, section_id: str, title: str, note: str) -> None:
+        super().__init__(id=section_id)
+        self.title = title
+        self.note = note
+
+    def compose(self):
+        yield Static(f"{self.title}\n\n{self.note}", classes="placeholder", markup=False)
+
+    def summary(self) -> str:
+        return self.title
+
+    def focus_default(self) -> None:
+        self.screen.set_focus(None)
