@@ -28,9 +28,10 @@ class JtekApp(App):
         Binding("2", "section('contacts')", "Contacts", show=False),
         Binding("3", "section('reports')", "Reports", show=False),
         Binding("4", "section('automations')", "Automations", show=False),
-        Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+p", "command_palette", "Command palette", show=False),
+        Binding("question_mark", "help", "Keys", key_display="?", tooltip="All keys (this screen)"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False,
+                tooltip="Command palette: every action, pipelines, find a deal or contact"),
+        Binding("q", "quit", "Quit", tooltip="Quit Jtek"),
     ]
 
     def __init__(self, db: Database, **kwargs: Any) -> None:
@@ -109,6 +110,16 @@ class JtekApp(App):
             self.run_worker(board._switch(*args), exclusive=True, group="pipeline")
             return
         getattr(board, f"action_{action}")(*args)
+
+    async def action_quit(self) -> None:
+        """Quit, remembering each section's place (pipeline, column, card) first."""
+        main = self.main_screen
+        if main is not None:
+            from jtek_tui.ui.sections.base import Section
+
+            for section in main.query(Section):
+                section.remember()
+        self.exit()
 
     def action_help(self) -> None:
         from jtek_tui.ui.screens.help import HelpScreen

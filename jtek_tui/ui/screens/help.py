@@ -28,7 +28,7 @@ def binding_rows(app: App, classes: list[type]) -> list[tuple[str, str]]:
                 continue
             seen.add(binding.action)
             keys = " / ".join(app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-            rows.append((keys, binding.description))
+            rows.append((keys, binding.tooltip or binding.description))
     return rows
 
 

@@ -32,6 +32,9 @@ class Section(Vertical):
     def summary(self) -> str:
         return ""
 
+    def remember(self) -> None:
+        """Save what should survive a restart (called when the app quits)."""
+
     def focus_default(self) -> None:
         """Give focus to the section's main widget when it is shown."""
         self.focus_next()

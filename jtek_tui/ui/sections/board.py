@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, HorizontalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Key
 from textual.timer import Timer
@@ -63,23 +63,26 @@ class BoardSection(Section):
     TITLE = "Opportunities"
 
     BINDINGS = [
-        Binding("left,h", "focus_column(-1)", "Prev column", show=False),
-        Binding("right,l", "focus_column(1)", "Next column", show=False),
-        Binding("enter", "open_card", "Open"),
-        Binding("n", "new_opportunity", "New"),
-        Binding("shift+left,H", "move_card(-1)", "Move to previous stage", key_display="⇧←", show=False),
-        Binding("shift+right,L", "move_card(1)", "Move", key_display="⇧←→"),
-        Binding("s", "pick_stage", "Stage"),
-        Binding("w", "mark_won", "Won"),
-        Binding("x", "mark_lost", "Lost"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("u,ctrl+z", "undo", "Undo"),
-        Binding("a", "new_in_column", "Add here"),
-        Binding("e", "edit_card", "Edit"),
-        Binding("p", "switch_pipeline", "Pipeline"),
-        Binding("c", "toggle_closed", "Closed"),
-        Binding("o", "open_contact", "Contact"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("left,h", "focus_column(-1)", "Prev column", show=False, tooltip="Focus the previous column"),
+        Binding("right,l", "focus_column(1)", "Next column", show=False, tooltip="Focus the next column"),
+        Binding("enter", "open_card", "Open", tooltip="Open the opportunity: fields, stage, history"),
+        Binding("n", "new_opportunity", "New", tooltip="New opportunity"),
+        Binding("shift+left,H", "move_card(-1)", "Move back", key_display="⇧←", show=False,
+                tooltip="Move the card to the previous stage"),
+        Binding("shift+right,L", "move_card(1)", "Move", key_display="⇧←→",
+                tooltip="Move the card to the next stage"),
+        Binding("s", "pick_stage", "Stage", tooltip="Change the stage from a list"),
+        Binding("w", "mark_won", "Won", tooltip="Mark Closed Won"),
+        Binding("x", "mark_lost", "Lost", tooltip="Mark Closed Lost (asks for a reason)"),
+        Binding("slash", "filter", "Filter", key_display="/",
+                tooltip="Filter: words, @member, #tag, closing:month, overdue, value>100k"),
+        Binding("u,ctrl+z", "undo", "Undo", tooltip="Undo the last move (the undo is logged too)"),
+        Binding("a", "new_in_column", "Add here", tooltip="New opportunity in the focused column"),
+        Binding("e", "edit_card", "Edit", tooltip="Edit the focused opportunity"),
+        Binding("p", "switch_pipeline", "Pipeline", tooltip="Switch pipeline"),
+        Binding("c", "toggle_closed", "Closed", tooltip="Show closed deals (won and lost) / the board"),
+        Binding("o", "open_contact", "Contact", tooltip="Open the deal's contact record"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter"),
     ]
 
     def __init__(self) -> None:
@@ -97,13 +100,13 @@ class BoardSection(Section):
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
-        yield HorizontalScroll(id="columns")
+        yield Horizontal(id="columns")  # scrolls via CSS; no scroll keys of its own
         yield RowList(self._closed_cells, header=self._closed_header, empty="No closed deals yet.",
                       id="closed")
 
     @property
-    def columns(self) -> HorizontalScroll:
-        return self.query_one("#columns", HorizontalScroll)
+    def columns(self) -> Horizontal:
+        return self.query_one("#columns", Horizontal)
 
     @property
     def closed_list(self) -> RowList:
@@ -121,9 +124,6 @@ class BoardSection(Section):
         pipeline_id = _int(prefs.get("board.pipeline"))
         await self.show_pipeline(pipeline_id, focus_stage=_int(prefs.get("board.stage")),
                                  focus_card=_int(prefs.get("board.card")))
-
-    def on_unmount(self) -> None:
-        self.remember()
 
     def remember(self) -> None:
         """The last pipeline, column and card, for the next run."""
