@@ -445,7 +445,7 @@ async def test_user_text_is_literal_on_card_detail_and_history(db, text):
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         new_lead = app.screen.query_one("#cards-1", CardList)
-        assert text[:25] in card_lines(new_lead)  # long names are cut with an ellipsis
+        assert text[:20] in card_lines(new_lead)  # long names are cut with an ellipsis
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
         assert text in text_of(app.screen.query_one("#detail-title"))

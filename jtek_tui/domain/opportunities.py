@@ -93,6 +93,7 @@ class OppRow:
     stage_entered_at: datetime
     closed_at: datetime | None
     version: int
+    updated_by: str | None = None
     tags: list[str] = field(default_factory=list)
 
     @property
@@ -134,6 +135,7 @@ class OppRow:
             "lost_reason": self.lost_reason,
             "created_at": iso_utc(self.created_at),
             "updated_at": iso_utc(self.updated_at),
+            "updated_by": self.updated_by,
             "stage_entered_at": iso_utc(self.stage_entered_at),
             "closed_at": iso_utc(self.closed_at),
             "overdue": self.is_overdue(),
@@ -143,6 +145,7 @@ class OppRow:
 
 
 _Assignee = aliased(TeamMember)
+_Editor = aliased(TeamMember)
 
 
 def _row_select() -> Select:
@@ -156,12 +159,13 @@ def _row_select() -> Select:
             Opportunity.assignee_id, _Assignee.name, Opportunity.notes, Opportunity.source,
             Opportunity.lost_reason, Opportunity.position, Opportunity.created_at,
             Opportunity.updated_at, Opportunity.stage_entered_at, Opportunity.closed_at,
-            Opportunity.version,
+            Opportunity.version, _Editor.name,
         )
         .join(Contact, Contact.id == Opportunity.contact_id)
         .join(Pipeline, Pipeline.id == Opportunity.pipeline_id)
         .join(Stage, Stage.id == Opportunity.stage_id)
         .outerjoin(_Assignee, _Assignee.id == Opportunity.assignee_id)
+        .outerjoin(_Editor, _Editor.id == Opportunity.updated_by_id)
     )
 
 

@@ -92,7 +92,7 @@ class DetailScreen(ModalScreen[bool]):
             "source": clean(row.source) or DASH,
             "lost_reason": clean(row.lost_reason) or DASH,
             "created": local(row.created_at),
-            "updated": local(row.updated_at),
+            "updated": local(row.updated_at) + (f"  by {clean(row.updated_by)}" if row.updated_by else ""),
         }
         for key, value in values.items():
             self.query_one(f"#detail-{key}", Static).update(Content(value))

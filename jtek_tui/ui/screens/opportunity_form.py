@@ -337,7 +337,8 @@ class OpportunityForm(ModalScreen[int | None]):
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         first = None
-        for field, message in errors.items():
+        for field, message in sorted(errors.items(), key=lambda item: FIELDS.index(item[0])
+                                     if item[0] in FIELDS else len(FIELDS)):
             if field.startswith("new_") and not self.creating_contact:
                 field = "contact"
             self._message(field, message)

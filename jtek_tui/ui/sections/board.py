@@ -35,7 +35,7 @@ from jtek_tui.ui.widgets.column import KanbanColumn
 from jtek_tui.ui.widgets.row_list import Cells, RowList
 
 UNDO_DEPTH = 50
-MIN_COLUMN = 28
+MIN_COLUMN = 26
 
 
 @dataclass(frozen=True)
