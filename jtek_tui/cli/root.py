@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 
@@ -57,6 +58,11 @@ def open_tui(db: Database, *, no_mouse: bool = False) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.ClickException(
             "the board needs an interactive terminal; use subcommands (jtek --help) in scripts."
+        )
+    if os.environ.get("TERM", "") in ("dumb", "unknown"):
+        raise click.ClickException(
+            f"the board needs a terminal with cursor control (TERM is {os.environ['TERM']!r}); "
+            "set TERM=xterm-256color, or use the subcommands (jtek --help)."
         )
     from jtek_tui.ui.app import JtekApp
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer
+from textual import events
+from textual.widgets import ContentSwitcher, Footer, Static
 
 from jtek_tui.ui.messages import DataChanged, SummaryChanged
 from jtek_tui.ui.sections import SECTIONS
@@ -13,8 +14,13 @@ from jtek_tui.ui.sections.base import Section
 from jtek_tui.ui.widgets.chrome import AppHeader, Sidebar
 
 
+#: Below this the board can't show a readable column: say so instead of drawing rubble.
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+
+
 class MainScreen(Screen):
     def compose(self) -> ComposeResult:
+        yield Static("", id="too-small", markup=False)
         yield AppHeader()
         with Horizontal(id="body"):
             yield Sidebar([(section_id, title) for section_id, title, _ in SECTIONS])
@@ -27,6 +33,16 @@ class MainScreen(Screen):
         db = self.app.db  # type: ignore[attr-defined]
         self.query_one(AppHeader).show(who=db.actor_login or "", readonly=db.readonly)
         self.show_section(SECTIONS[0][0])
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"The terminal is too small ({width}x{height}).\n"
+                f"Jtek needs at least {MIN_WIDTH}x{MIN_HEIGHT}: make the window bigger.\n\nq quits."
+            )
 
     @property
     def current(self) -> Section:
