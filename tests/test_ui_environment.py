@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from jtek_tui.ui.app import JtekApp
 from tests.test_ui_board import card_lines, db  # noqa: F401  (fixture)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -15,7 +15,7 @@ from jtek_tui.domain.bootstrap import open_database
 from jtek_tui.models import StageChange
 
 #: The clock every UI test runs at: a Wednesday, mid-month, local = UTC.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 11)
 
 

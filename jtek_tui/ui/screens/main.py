@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual import events
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from jtek_tui.ui.messages import DataChanged, SummaryChanged
 from jtek_tui.ui.sections import SECTIONS
 from jtek_tui.ui.sections.base import Section
 from jtek_tui.ui.widgets.chrome import AppHeader, Sidebar
-
 
 #: Below this the board can't show a readable column: say so instead of drawing rubble.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
