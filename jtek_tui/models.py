@@ -21,22 +21,38 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: SQLAlchemy's own SQLite DATETIME text format, kept so existing rows compare correctly.
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
 class UTCDateTime(TypeDecorator):
-    """Store aware datetimes as naive UTC; hand back aware UTC datetimes."""
+    """Store aware datetimes as naive UTC; hand back aware UTC datetimes.
+
+    On SQLite the text is parsed with `datetime.fromisoformat` (C speed) instead
+    of SQLAlchemy's regex: the board reads thousands of timestamps per load.
+    """
 
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where a UTC timestamp is required")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return naive.strftime(SQLITE_DATETIME) if dialect.name == "sqlite" else naive
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC)
 
 
@@ -58,12 +74,9 @@ class TeamMember(SQLModel, table=True):
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.name.replace(".", " ").split() if p]
-        if not parts:
-            return "?"
-        if len(parts) == 1:
-            return parts[0][:2].upper()
-        return (parts[0][0] + parts[-1][0]).upper()
+        from jtek_tui.domain.formatting import initials
+
+        return initials(self.name) or "?"
 
 
 class Contact(SQLModel, table=True):

@@ -7,6 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 DASH = "—"
 
 
+def initials(name: str | None) -> str:
+    """'Sam Rivera' -> 'SR', 'alice' -> 'AL': the assignee badge on a card."""
+    parts = [p for p in (name or "").replace(".", " ").split() if p]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
 def money(cents: int | None, *, dash: str = DASH, cents_digits: bool = False) -> str:
     """`$750,000` (whole dollars unless asked); None -> dash."""
     if cents is None:

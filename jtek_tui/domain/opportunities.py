@@ -23,7 +23,7 @@ from jtek_tui.domain.errors import (
     NotFoundError,
     ValidationError,
 )
-from jtek_tui.domain.formatting import iso_utc, local
+from jtek_tui.domain.formatting import initials, iso_utc, local
 from jtek_tui.domain.members import find_member
 from jtek_tui.domain.parsing import MAX_CENTS
 from jtek_tui.domain.pipelines import (
@@ -98,9 +98,7 @@ class OppRow:
 
     @property
     def assignee_initials(self) -> str:
-        if not self.assignee:
-            return ""
-        return TeamMember(name=self.assignee).initials
+        return initials(self.assignee)
 
     def is_overdue(self, today: date | None = None) -> bool:
         """Open with an expected close date before today (local)."""

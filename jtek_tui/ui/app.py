@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -18,7 +19,7 @@ POLL_SECONDS = 1.0
 
 
 class JtekApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "Jtek"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {JtekCommands}

@@ -102,8 +102,9 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(id=id, classes=classes)
         self.stage = stage
         self.rows: list[OppRow] = []
-        self.flags: dict[int, CardFlags] = {}
+        self._flags: dict[int, CardFlags] = {}  # computed when a card is first drawn
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}  # component styles, reset when CSS changes
         self._drag_row: OppRow | None = None
         self._drag_hover: CardList | None = None
 
@@ -113,16 +114,22 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         current = self.current_row
         wanted = keep_id if keep_id is not None else (current.id if current else None)
         self.rows = rows
-        now, today = clock.now(), clock.today()
-        self.flags = {
-            r.id: CardFlags(r.is_overdue(today), int(r.idle_days(now)) if r.is_rotting(now) else None)
-            for r in rows
-        }
+        self._flags = {}
         self._cache.clear()
         self.virtual_size = Size(self.size.width, max(0, len(rows) * CARD_HEIGHT - 1))
         index = self.index_of(wanted) if wanted is not None else None
         self.set_cursor(index if index is not None else min(self.cursor, max(0, len(rows) - 1)))
         self.refresh()
+
+    def flags_for(self, row: OppRow) -> CardFlags:
+        """Overdue / rotting for one card, worked out when it is first drawn
+        (a column of thousands only pays for the cards on screen)."""
+        flags = self._flags.get(row.id)
+        if flags is None:
+            now = clock.now()
+            flags = CardFlags(row.is_overdue(clock.today()), int(row.idle_days(now)) if row.is_rotting(now) else None)
+            self._flags[row.id] = flags
+        return flags
 
     def index_of(self, opp_id: int) -> int | None:
         for i, row in enumerate(self.rows):
@@ -144,10 +151,9 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_cursor(self, old: int, new: int) -> None:
         self._refresh_card(old)
         self._refresh_card(new)
-        if self.rows:
-            self.scroll_to_region(
-                Region(0, new * CARD_HEIGHT, 1, CARD_LINES), animate=False, force=True, immediate=True
-            )
+        top = new * CARD_HEIGHT
+        if self.rows and not (self.scroll_offset.y <= top and top + CARD_LINES <= self.scroll_offset.y + self.size.height):
+            self.scroll_to_region(Region(0, top, 1, CARD_LINES), animate=False, immediate=True)
         self.post_message(self.Highlighted(self, self.current_row))
 
     def _refresh_card(self, index: int) -> None:
@@ -177,7 +183,14 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles = {}
         self._cache.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.rich_style if name == "base" else self.get_component_rich_style(name)
+        return style
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, max(0, len(self.rows) * CARD_HEIGHT - 1))
@@ -248,11 +261,11 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         line = y + int(self.scroll_offset.y)
-        base = self.rich_style
+        base = self._style("base")
         if not self.rows:
             if line == 1:
                 text = fit("  No deals here", width)
-                return Strip([Segment(text, base + self.get_component_rich_style("cards--empty"))], width)
+                return Strip([Segment(text, base + self._style("cards--empty"))], width)
             return Strip.blank(width, base)
         index, sub = divmod(line, CARD_HEIGHT)
         if index >= len(self.rows) or sub >= CARD_LINES:
@@ -260,7 +273,7 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         row = self.rows[index]
         is_cursor = index == self.cursor
         state = 2 if is_cursor and self.has_focus else 1 if is_cursor else 0
-        flags = self.flags.get(row.id)
+        flags = self.flags_for(row)
         key = (row.id, row.version, sub, state, width, flags)
         strip = self._cache.get(key)
         if strip is None:
@@ -269,7 +282,7 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         return strip
 
     def _draw(self, row: OppRow, sub: int, state: int, width: int, flags: CardFlags | None, base: Style) -> Strip:
-        style = self.get_component_rich_style
+        style = self._style
         bg = Style()
         if state == 2:
             bg = style("cards--cursor")
