@@ -183,11 +183,11 @@ class Database:
     """
 
     def __init__(self, url: str | None = None, *, readonly: bool | None = None,
-                 busy_timeout_ms: int = BUSY_TIMEOUT_MS):
+                 busy_timeout_ms: int | None = None):
         self.url = resolve_db_url(url)
         self.path = sqlite_path(self.url)
         self.is_sqlite = self.url.startswith("sqlite")
-        self.busy_timeout_ms = busy_timeout_ms
+        self.busy_timeout_ms = busy_timeout_ms or BUSY_TIMEOUT_MS
         self.created = False
         self.actor_id: int | None = None
         self.actor_login: str | None = None

@@ -313,7 +313,7 @@ def _quiesce(target: Path) -> None:
             return  # a damaged file: exactly what restore is for
         translated = _translate(error)
         if translated is not None and "busy" in str(translated):
-            raise RefusedError(
+            raise DatabaseError(
                 f"Other Jtek sessions have {target} open; ask everyone to quit Jtek, then restore "
                 "again. Nothing was restored."
             ) from None
