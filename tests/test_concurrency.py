@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import textwrap
 
 import pytest
@@ -197,4 +198,36 @@ def test_stress_several_processes_on_the_same_deals(db, db_path):
     finally:
         check.dispose()
     with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+OPENER = textwrap.dedent(r"""
+    import sys
+    from jtek_tui.domain.bootstrap import open_database
+    from jtek_tui.domain import pipelines as P
+    import jtek_tui.db, alembic.command, alembic.script  # imports done before the start line
+    print("ready", flush=True)
+    sys.stdin.readline()
+    db = open_database(sys.argv[1], login=sys.argv[2])
+    print(len(P.list_pipelines(db)))
+""")
+
+
+def test_agents_opening_a_new_database_at_the_same_moment(tmp_path):
+    """Each one sees an empty file and wants to create the schema: one does, the others wait and see it done."""
+    path = tmp_path / "new.db"
+    procs = [python(OPENER, str(path), login, stdin=subprocess.PIPE)
+             for login in ("alice", "bob", "alice")]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    for p in procs:  # all at once
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert out.strip() == "1"
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT count(*) FROM pipeline").fetchone()[0] == 1
+        assert sorted(r[0] for r in raw.execute("SELECT login FROM team_member")) == ["alice", "bob"]
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
