@@ -58,11 +58,28 @@ READONLY_MESSAGE = "The database is open read-only (you can read it but not chan
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
 
-def _translate(error: BaseException) -> JtekError | None:
+FULL_MESSAGE = "The disk is full; nothing was changed. Free some space and try again."
+#: Below this much free space, an I/O error is reported as a full disk: SQLite
+#: says "disk I/O error" when it cannot grow the `-shm` or `-wal` file.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(where: Path | None) -> bool:
+    if where is None:
+        return False
+    try:
+        st = os.statvfs(where if where.is_dir() else where.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < NEARLY_FULL_BYTES
+
+
+def _translate(error: BaseException, where: Path | None = None) -> JtekError | None:
     """Map driver and file-system errors to the plain sentences users see.
 
-    None means "not something a user can act on": the caller re-raises it and
-    the front end logs it as an unexpected error.
+    `where` (the database file or a target folder) lets an I/O error on a disk
+    with no space left say so. None means "not something a user can act on":
+    the caller re-raises it and the front end logs it as an unexpected error.
     """
     if isinstance(error, JtekError):
         return error
@@ -77,8 +94,10 @@ def _translate(error: BaseException) -> JtekError | None:
     if primary == _READONLY or "readonly database" in text or "read-only" in text:
         return ReadOnlyError("The database is read-only for you; nothing was changed.")
     if primary == _FULL or "database or disk is full" in text or "disk is full" in text:
-        return DatabaseError("The disk is full; nothing was changed. Free some space and try again.")
+        return DatabaseError(FULL_MESSAGE)
     if primary == _IOERR or "disk i/o error" in text:
+        if _nearly_full(where):
+            return DatabaseError(FULL_MESSAGE)
         return DatabaseError("The disk reported an I/O error; nothing was changed.")
     if primary in (_CORRUPT, _NOTADB) or "file is not a database" in text or "malformed" in text:
         return DatabaseError("The database file is damaged or is not a Jtek database.")
@@ -103,12 +122,12 @@ def _translate_os(error: OSError) -> JtekError | None:
 
 
 @contextmanager
-def translating() -> Iterator[None]:
+def translating(where: Path | None = None) -> Iterator[None]:
     """Re-raise driver / OS errors as typed errors with a plain sentence."""
     try:
         yield
     except (exc.DBAPIError, sqlite3.Error, OSError) as error:
-        translated = _translate(error)
+        translated = _translate(error, where)
         if translated is None:
             raise
         raise translated from None
@@ -305,7 +324,7 @@ class Database:
         except exc.DBAPIError as error:
             if self._try_snapshot(error):
                 return
-            translated = _translate(error)
+            translated = _translate(error, self.path)
             if translated is None or isinstance(translated, BusyError):
                 where = self.path or self.url
                 raise DatabaseError(f"{where} is not a usable Jtek database.") from None
@@ -364,7 +383,7 @@ class Database:
             session = Session(engine, expire_on_commit=False)
             session.info["db"] = self
             try:
-                with translating():
+                with translating(self.path):
                     session.connection()  # emits BEGIN / BEGIN IMMEDIATE
                     if self._same_file(session):
                         return session
@@ -394,7 +413,7 @@ class Database:
                 session.commit()
             except (exc.DBAPIError, sqlite3.Error, OSError) as error:
                 _quiet_rollback(session)
-                translated = _translate(error)
+                translated = _translate(error, self.path)
                 if translated is None:
                     raise
                 raise translated from None
@@ -420,7 +439,7 @@ class Database:
             try:
                 yield session
             except (exc.DBAPIError, sqlite3.Error) as error:
-                translated = _translate(error)
+                translated = _translate(error, self.path)
                 if translated is None:
                     raise
                 raise translated from None
@@ -436,7 +455,7 @@ class Database:
         """
         if not self.is_sqlite:
             return 0
-        with translating():
+        with translating(self.path):
             conn = self._dv_conn
             if conn is not None and self.path is not None and not self.snapshot:
                 if conn.file_id != file_id(self.path):
@@ -466,7 +485,7 @@ class Database:
     # -- schema --------------------------------------------------------------------
     def current_revision(self) -> str | None:
         """The Alembic revision stored in the database; '' for an empty database."""
-        with translating(), self.engine.connect() as conn:
+        with translating(self.path), self.engine.connect() as conn:
             return _stored_revision(conn)
 
     def ensure_schema(self) -> None:
@@ -499,7 +518,7 @@ class Database:
         from alembic import command
 
         cfg = alembic_config()
-        with translating(), self.write_engine.connect() as conn:
+        with translating(self.path), self.write_engine.connect() as conn:
             raw = conn.connection.driver_connection
             if self.is_sqlite:
                 # Batch migrations recreate tables; foreign keys must be off

@@ -118,3 +118,17 @@ def test_driver_errors_become_sentences(message, kind, words):
 def test_os_errors_become_sentences(code, words):
     error = _translate(OSError(code, os.strerror(code), "/x/y"))
     assert error is not None and words in str(error) and "/x/y" in str(error)
+
+
+def test_io_error_on_a_full_disk_says_the_disk_is_full(tmp_path, monkeypatch):
+    """SQLite reports "disk I/O error" when it cannot grow its -shm file on a full disk."""
+    import jtek_tui.db
+
+    io_error = sqlite3.OperationalError("disk I/O error")
+    assert "I/O error" in str(_translate(io_error, tmp_path))
+
+    class Full:
+        f_bavail, f_frsize = 0, 4096
+
+    monkeypatch.setattr(jtek_tui.db.os, "statvfs", lambda path: Full())
+    assert "disk is full" in str(_translate(io_error, tmp_path / "jtek.db"))

@@ -149,7 +149,7 @@ def backup_database(db: Database, target: Path, *, verify: bool = False) -> Path
         ensure_backup_dir(target.parent, db.path)
     elif not target.parent.is_dir():
         raise InputError(f"The folder {target.parent} does not exist.")
-    with translating(), db.engine.connect() as conn:
+    with translating(target.parent), db.engine.connect() as conn:
         _copy(conn.connection.driver_connection, target, file_mode(db.path), verify=verify)
     return target
 
@@ -195,7 +195,7 @@ def daily_backup(db: Database, keep: int) -> Path | None:
         backup_database(db, target)
         rotate(db, keep)
     except (JtekError, OSError, sqlite3.Error) as error:
-        reason = error if isinstance(error, JtekError) else (_translate(error) or error)
+        reason = error if isinstance(error, JtekError) else (_translate(error, db.backup_dir()) or error)
         db.notices.append(f"The automatic daily backup failed: {reason}")
         return None
     return target
@@ -352,7 +352,7 @@ def restore_database(target: Path, source: Path) -> RestoreResult:
         mode, gid = 0o600 | (st.st_mode & 0o060), st.st_gid
     folder = target.parent
     staged = folder / f".{target.name}.restore.{os.getpid()}.part"
-    with translating():
+    with translating(folder):
         src = _open_for_reading(source)
         try:
             _copy(src, staged, mode, verify=True)
