@@ -324,6 +324,11 @@ class Database:
         except exc.DBAPIError as error:
             if self._try_snapshot(error):
                 return
+            if self._shm_unreadable(error):
+                raise DatabaseError(
+                    f"Cannot read {self.path} while others have it open: its -shm file is not readable "
+                    "for you. Ask its owner to share it (jtek db share --group GROUP)."
+                ) from None
             translated = _translate(error, self.path)
             if translated is None or isinstance(translated, BusyError):
                 where = self.path or self.url
@@ -340,7 +345,7 @@ class Database:
         Reading a WAL database needs its `-shm` file; when it does not exist and
         the folder is not ours to write, SQLite refuses even a read-only open.
         Reading the file as immutable is then safe only because no `-wal` file
-        exists: every committed change is in the main file. The price (said in
+        exists: nobody has it open and every committed change is in the main file. The price (said in
         `readonly_message`) is that later changes by others stay invisible.
         """
         if not (self.readonly and self.path is not None and not self.snapshot):
@@ -348,9 +353,8 @@ class Database:
         code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF
         if code not in (_READONLY, _CANTOPEN):
             return False
-        wal = Path(f"{self.path}-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            return False
+        if Path(f"{self.path}-wal").exists():
+            return False  # someone has it open: the main file alone may be stale or change under us
         self.engine.dispose()
         self.snapshot = True
         self.engine = self._make_engine()
@@ -362,6 +366,12 @@ class Database:
             return False
         self.notices.append(self.readonly_message)
         return True
+
+    def _shm_unreadable(self, error: exc.DBAPIError) -> bool:
+        code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF
+        shm = Path(f"{self.path}-shm")
+        return (self.readonly and self.path is not None and code in (_READONLY, _CANTOPEN)
+                and shm.exists() and not _access(shm, os.R_OK))
 
     def _same_file(self, session: Session) -> bool:
         """Does the session's connection still point at the file at `path`?"""

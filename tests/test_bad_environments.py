@@ -80,6 +80,7 @@ def test_read_only_file_system(jtek):
         path = folder / "jtek.db"
         assert jtek("contact", "add", "Maria", db=path).code == 0
         os.chmod(path, 0o444)
+        os.chmod(folder, 0o555)
         with unprivileged():
             reads = jtek("contact", "list", "--json", db=path)
             writes = jtek("contact", "add", "Bob", db=path)
@@ -93,7 +94,7 @@ def test_unreadable_database(jtek):
     with public_dir() as folder:
         path = folder / "jtek.db"
         assert jtek("contact", "add", "Maria", db=path).code == 0
-        os.chmod(path, 0o600)
+        os.chmod(path, 0o000)
         with unprivileged():
             r = jtek("contact", "list", db=path)
         assert one_plain_line(r) == f"jtek: You are not allowed to read {path} (check its permissions)."

@@ -13,7 +13,7 @@ import pytest
 from jtek_tui.db import Database
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain.bootstrap import open_database
-from jtek_tui.domain.errors import ReadOnlyError
+from jtek_tui.domain.errors import DatabaseError, ReadOnlyError
 from jtek_tui.io.backup import backup_database, backup_path
 
 from sharedbox_helpers import public_dir, unprivileged
@@ -89,12 +89,17 @@ def test_share_refuses_the_private_data_folder_and_unknown_groups(jtek):
 
 # -- read-only ---------------------------------------------------------------------
 
-def _make_db(folder: Path) -> Path:
+# Modes that leave `nobody` (as root) and the owner (as a normal user) only reading.
+READ_ONLY_FILE, READ_ONLY_DIR = 0o444, 0o555
+
+
+def _make_db(folder: Path, *, read_only: bool = True) -> Path:
     path = folder / "team.db"
     db = open_database(str(path), login="owner")
     C.create_contact(db, "Maria Johnson")
     db.dispose()  # last connection closed: no -wal/-shm left
-    os.chmod(path, 0o644)
+    if read_only:
+        os.chmod(path, READ_ONLY_FILE)
     return path
 
 
@@ -113,9 +118,12 @@ def test_forced_read_only_reads_and_refuses_writes(db_path):
 def test_readable_not_writable_opens_read_only_and_sees_others_changes():
     """The folder is writable (SQLite can share the WAL), the file is not ours to write."""
     with public_dir() as folder:
-        path = _make_db(folder)
+        path = _make_db(folder, read_only=False)
         os.chmod(folder, 0o777)
         owner = open_database(str(path), login="owner")  # the owner keeps working meanwhile
+        C.list_contacts(owner)  # its connection is open read-write before the modes change
+        for name in (path, f"{path}-wal", f"{path}-shm"):  # as SQLite makes them on a 0444 file
+            os.chmod(name, READ_ONLY_FILE)
         try:
             with unprivileged():
                 db = open_database(str(path), login="guest")
@@ -138,6 +146,7 @@ def test_read_only_folder_without_wal_falls_back_to_a_snapshot():
     """No -shm and a folder we cannot write: SQLite refuses even reads unless immutable."""
     with public_dir() as folder:
         path = _make_db(folder)
+        os.chmod(folder, READ_ONLY_DIR)
         assert not Path(f"{path}-shm").exists()
         with unprivileged():
             db = open_database(str(path), login="guest")
@@ -155,12 +164,13 @@ def test_read_only_folder_without_wal_falls_back_to_a_snapshot():
 def test_read_only_folder_with_a_live_writer_is_read_normally():
     """Another agent has it open (so -wal/-shm exist): no snapshot, their data is seen."""
     with public_dir() as folder:
-        path = _make_db(folder)
+        path = _make_db(folder, read_only=False)
         owner = open_database(str(path), login="owner")
         try:
             C.create_contact(owner, "Only In The Wal")
-            for side in ("-wal", "-shm"):
-                os.chmod(f"{path}{side}", 0o644)
+            for name in (path, f"{path}-wal", f"{path}-shm"):
+                os.chmod(name, READ_ONLY_FILE)
+            os.chmod(folder, READ_ONLY_DIR)
             with unprivileged():
                 db = open_database(str(path), login="guest")
                 try:
@@ -175,6 +185,7 @@ def test_read_only_folder_with_a_live_writer_is_read_normally():
 def test_cli_in_read_only_mode(jtek):
     with public_dir() as folder:
         path = _make_db(folder)
+        os.chmod(folder, READ_ONLY_DIR)
         jtek("contact", "list", db=path)  # warm up imports before losing access to the venv
         with unprivileged():
             listing = jtek("contact", "list", "--json", db=path)
@@ -220,3 +231,19 @@ def test_data_version_changes_only_for_others_commits(db, db_path):
         assert db.data_version() != v1
     finally:
         other.dispose()
+
+
+def test_unreadable_shm_of_an_open_database_is_a_plain_error():
+    with public_dir() as folder:
+        path = _make_db(folder, read_only=False)
+        owner = open_database(str(path), login="owner")
+        try:
+            C.list_contacts(owner)  # -wal/-shm exist, private to the owner
+            os.chmod(path, READ_ONLY_FILE)
+            os.chmod(f"{path}-shm", 0o000)
+            os.chmod(folder, READ_ONLY_DIR)
+            with unprivileged():
+                with pytest.raises(DatabaseError, match="-shm file is not readable"):
+                    open_database(str(path), login="guest")
+        finally:
+            owner.dispose()
