@@ -96,8 +96,11 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
     except (OSError, tomllib.TOMLDecodeError):
         return Settings()
+    backup = raw.get("backup", {})
+    keep = backup.get("keep", 7) if isinstance(backup, dict) else 7
     return Settings(
-        backup_keep=int(raw.get("backup", {}).get("keep", 7)),
+        # a typo in the settings file must not stop Jtek from opening
+        backup_keep=keep if isinstance(keep, int) and not isinstance(keep, bool) else 7,
         smtp=dict(raw.get("smtp", {})),
         raw=raw,
     )

@@ -9,18 +9,34 @@ deadlock on upgrade to a write lock. We switch the driver to autocommit
 writes (the lock is taken up front and waits `busy_timeout`), plain `BEGIN`
 for reads. SQLAlchemy's documented recipe reads `dbapi_connection.autocommit`,
 which Python 3.11 does not have, hence the `connect` listener below.
+
+Shared-box decisions (see docs/shared-box.md)
+---------------------------------------------
+- No retry loop on top of `busy_timeout`: SQLite's busy handler already
+  retries the lock with back-off for up to `BUSY_TIMEOUT_MS`, and a unit of
+  work cannot be replayed from here (its body ran on data read inside the
+  transaction). Past the timeout the caller gets `BusyError`, a plain sentence.
+- `synchronous=FULL`: a commit is on disk before the user is told it worked,
+  so even a power cut loses nothing acknowledged (costs ~0.3 ms per commit).
+- Every driver error, on every path (open, read, BEGIN, commit, migrations,
+  backups, `data_version`), goes through `translating()` and comes out as a
+  typed error with a plain sentence.
+- A connection remembers which file (device, inode) it opened. If the path
+  now names another file (`jtek restore` swapped it), units of work drop the
+  stale connections and reopen, so nothing is written to the replaced file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -36,24 +52,140 @@ HEAD_REVISION = "0002"
 BUSY_TIMEOUT_MS = 5000
 
 BUSY_MESSAGE = "The database is busy (another agent is writing); try again in a moment."
+READONLY_MESSAGE = "The database is open read-only (you can read it but not change it); nothing was changed."
+
+# SQLite primary result codes (`sqlite3.Error.sqlite_errorcode & 0xff`).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
 
-def _translate(error: BaseException) -> JtekError | None:
-    """Map driver errors to the plain sentences users see."""
-    text = str(getattr(error, "orig", error)).lower()
-    if "database is locked" in text or "database is busy" in text:
+FULL_MESSAGE = "The disk is full; nothing was changed. Free some space and try again."
+#: Below this much free space, an I/O error is reported as a full disk: SQLite
+#: says "disk I/O error" when it cannot grow the `-shm` or `-wal` file.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(where: Path | None) -> bool:
+    if where is None:
+        return False
+    try:
+        st = os.statvfs(where if where.is_dir() else where.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < NEARLY_FULL_BYTES
+
+
+def _translate(error: BaseException, where: Path | None = None) -> JtekError | None:
+    """Map driver and file-system errors to the plain sentences users see.
+
+    `where` (the database file or a target folder) lets an I/O error on a disk
+    with no space left say so. None means "not something a user can act on":
+    the caller re-raises it and the front end logs it as an unexpected error.
+    """
+    if isinstance(error, JtekError):
+        return error
+    orig = getattr(error, "orig", None) or error
+    if isinstance(orig, OSError):
+        return _translate_os(orig)
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(orig).lower()
+    if primary in (_BUSY, _LOCKED) or "database is locked" in text or "database is busy" in text:
         return BusyError(BUSY_MESSAGE)
-    if "readonly database" in text or "read-only" in text:
+    if primary == _READONLY or "readonly database" in text or "read-only" in text:
         return ReadOnlyError("The database is read-only for you; nothing was changed.")
-    if "database or disk is full" in text or "disk is full" in text:
-        return DatabaseError("The disk is full; nothing was changed. Free some space and try again.")
-    if "disk i/o error" in text:
+    if primary == _FULL or "database or disk is full" in text or "disk is full" in text:
+        return DatabaseError(FULL_MESSAGE)
+    if primary == _IOERR or "disk i/o error" in text:
+        if _nearly_full(where):
+            return DatabaseError(FULL_MESSAGE)
         return DatabaseError("The disk reported an I/O error; nothing was changed.")
-    if "file is not a database" in text or "malformed" in text:
+    if primary in (_CORRUPT, _NOTADB) or "file is not a database" in text or "malformed" in text:
         return DatabaseError("The database file is damaged or is not a Jtek database.")
-    if "unable to open database" in text:
+    if primary == _CANTOPEN or "unable to open database" in text:
         return DatabaseError("The database file cannot be opened (check the path and permissions).")
     return None
+
+
+def _translate_os(error: OSError) -> JtekError | None:
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return DatabaseError(f"The disk is full{where}; nothing was written. Free some space and try again.")
+    if error.errno == errno.EROFS:
+        return ReadOnlyError(f"The file system is read-only{where}; nothing was written.")
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return DatabaseError(f"Permission denied{where}; nothing was written.")
+    if error.errno == errno.EIO:
+        return DatabaseError(f"The disk reported an I/O error{where}.")
+    if error.errno == errno.EDQUOT:
+        return DatabaseError(f"Your disk quota is exhausted{where}; nothing was written.")
+    return None
+
+
+@contextmanager
+def translating(where: Path | None = None) -> Iterator[None]:
+    """Re-raise driver / OS errors as typed errors with a plain sentence."""
+    try:
+        yield
+    except (exc.DBAPIError, sqlite3.Error, OSError) as error:
+        translated = _translate(error, where)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def file_id(path: Path | None) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path` now, or None if there is none."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def sqlite_uri(path: Path, **params: str) -> str:
+    """A `file:` URI for `path` (quoted, so `?`, `#` and `%` in names are safe)."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"file:{quote(str(path), safe='/')}" + (f"?{query}" if query else "")
+
+
+def _can_open(path: Path, flags: int) -> bool:
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _access(path: Path, mode: int) -> bool:
+    """`os.access` for the effective user (the one SQLite acts as)."""
+    if os.access in os.supports_effective_ids:
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)
+
+
+def writable(path: Path) -> bool:
+    """Can this process write the database at `path`?
+
+    Tries to open it (that honours the effective user, ACLs and read-only
+    mounts, which mode bits alone do not). WAL mode also needs the `-wal` and
+    `-shm` files beside it: a folder we cannot write is fine only while they
+    exist and are writable.
+    """
+    if not _can_open(path, os.O_RDWR):
+        return False
+    if _access(path.parent, os.W_OK | os.X_OK):
+        return True
+    sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    return all(_can_open(p, os.O_RDWR) for p in sidecars)
+
+
+class _Connection(sqlite3.Connection):
+    """A DB-API connection that knows which file it opened."""
+
+    file_id: tuple[int, int] | None = None
 
 
 class Database:
@@ -63,26 +195,53 @@ class Database:
     inside another's `write()` joins that transaction instead of opening a new
     one, so composite actions (an automation moving a deal during a move) stay
     one unit of work.
+
+    Front ends read `readonly` (and `snapshot`, a read-only copy that does not
+    see later changes) for the banner, and `notices` for one-line remarks made
+    while opening (e.g. a failed automatic backup).
     """
 
-    def __init__(self, url: str | None = None, *, readonly: bool | None = None):
+    def __init__(self, url: str | None = None, *, readonly: bool | None = None,
+                 busy_timeout_ms: int | None = None):
         self.url = resolve_db_url(url)
         self.path = sqlite_path(self.url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.busy_timeout_ms = busy_timeout_ms or BUSY_TIMEOUT_MS
         self.created = False
         self.actor_id: int | None = None
         self.actor_login: str | None = None
+        #: True when SQLite could not share the file (no `-shm` and a folder we
+        #: cannot write): we read an immutable snapshot that never sees others' changes.
+        self.snapshot = False
+        #: One-line remarks for the user, gathered while opening.
+        self.notices: list[str] = []
         #: Runs callbacks queued with `after_commit`; the TUI swaps in a worker.
         self.after_commit_runner: Callable[[list[Callable[[], Any]]], None] = _run_now
         self._local = threading.local()
+        self._dv_conn: _Connection | None = None
+        self._generation = 0
         if self.path is not None:
             self._prepare_file()
         if readonly is None:
-            readonly = self.path is not None and self.path.exists() and not os.access(self.path, os.W_OK)
-        self.readonly = readonly
+            readonly = self.path is not None and not writable(self.path)
+        self.readonly = bool(readonly)
         self.engine = self._make_engine()
         self.write_engine = self.engine.execution_options(jtek_immediate=True)
-        self._check_readable()
+        try:
+            self._check_readable()
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @property
+    def readonly_message(self) -> str:
+        """What the read-only banner (or a refused write) says."""
+        if not self.readonly:
+            return ""
+        if self.snapshot:
+            return ("Read-only snapshot: you can read this database but not change it, and changes "
+                    "others make appear only when you reopen it.")
+        return "Read-only: you can read this database but not change it."
 
     # -- set-up -----------------------------------------------------------------
     def _prepare_file(self) -> None:
@@ -92,9 +251,12 @@ class Database:
             from jtek_tui.config import data_dir
 
             if parent == data_dir() or data_dir() in parent.parents:
-                parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+                with translating():
+                    parent.mkdir(parents=True, mode=0o700, exist_ok=True)
             else:
                 raise DatabaseError(f"The folder {parent} does not exist.")
+        if not parent.is_dir():
+            raise DatabaseError(f"{parent} is not a folder.")
         if self.path.is_dir():
             raise DatabaseError(f"{self.path} is a folder, not a database file.")
         if not self.path.exists():
@@ -106,38 +268,48 @@ class Database:
             except PermissionError:
                 raise DatabaseError(f"Cannot create {self.path}: permission denied.") from None
             except OSError as error:
+                if error.errno == errno.EROFS:
+                    raise DatabaseError(f"Cannot create {self.path}: the file system is read-only.") from None
                 raise DatabaseError(f"Cannot create {self.path}: {error.strerror}.") from None
+        elif not _access(self.path, os.R_OK):
+            raise DatabaseError(f"You are not allowed to read {self.path} (check its permissions).")
+
+    def _connect(self) -> _Connection:
+        """A new DB-API connection with Jtek's pragmas (pooled ones and the data_version one)."""
+        path, timeout = self.path, self.busy_timeout_ms / 1000
+        if path is None:
+            conn = sqlite3.connect(":memory:", timeout=timeout, check_same_thread=False, factory=_Connection)
+        else:
+            seen = file_id(path)  # before connecting: a swap in between only causes a harmless reopen
+            if self.snapshot:
+                uri = sqlite_uri(path, mode="ro", immutable="1")
+            elif self.readonly:
+                uri = sqlite_uri(path, mode="ro")
+            else:
+                uri = sqlite_uri(path, mode="rw")  # never silently create a new empty file
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False,
+                                   factory=_Connection)
+            conn.file_id = seen
+        self._setup(conn)
+        return conn
+
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        conn.isolation_level = None
+        try:
+            conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=FULL")
+        except BaseException:
+            conn.close()
+            raise
 
     def _make_engine(self) -> sa.Engine:
         if not self.is_sqlite:
             return sa.create_engine(self.url)
-        readonly = self.readonly
-        path = self.path
-
-        def creator() -> sqlite3.Connection:
-            target = ":memory:" if path is None else str(path)
-            if readonly and path is not None:
-                return sqlite3.connect(
-                    f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                    check_same_thread=False,
-                )
-            return sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-
-        pool = sa.pool.StaticPool if path is None else sa.pool.QueuePool
-        engine = sa.create_engine("sqlite://", creator=creator, poolclass=pool)
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            try:
-                if not readonly:
-                    cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                cur.execute("PRAGMA synchronous=NORMAL")
-            finally:
-                cur.close()
+        pool = sa.pool.StaticPool if self.path is None else sa.pool.QueuePool
+        engine = sa.create_engine("sqlite://", creator=self._connect, poolclass=pool)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
@@ -148,14 +320,89 @@ class Database:
 
     def _check_readable(self) -> None:
         try:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master" if self.is_sqlite else "SELECT 1")
+            self._probe()
         except exc.DBAPIError as error:
-            translated = _translate(error)
+            if self._try_snapshot(error):
+                return
+            if self._shm_unreadable(error):
+                raise DatabaseError(
+                    f"Cannot read {self.path} while others have it open: its -shm file is not readable "
+                    "for you. Ask its owner to share it (jtek db share --group GROUP)."
+                ) from None
+            translated = _translate(error, self.path)
             if translated is None or isinstance(translated, BusyError):
                 where = self.path or self.url
                 raise DatabaseError(f"{where} is not a usable Jtek database.") from None
             raise translated from None
+
+    def _probe(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master" if self.is_sqlite else "SELECT 1")
+
+    def _try_snapshot(self, error: exc.DBAPIError) -> bool:
+        """Fall back to an immutable read of a WAL database we may not share.
+
+        Reading a WAL database needs its `-shm` file; when it does not exist and
+        the folder is not ours to write, SQLite refuses even a read-only open.
+        Reading the file as immutable is then safe only because no `-wal` file
+        exists: nobody has it open and every committed change is in the main file. The price (said in
+        `readonly_message`) is that later changes by others stay invisible.
+        """
+        if not (self.readonly and self.path is not None and not self.snapshot):
+            return False
+        code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF
+        if code not in (_READONLY, _CANTOPEN):
+            return False
+        if Path(f"{self.path}-wal").exists():
+            return False  # someone has it open: the main file alone may be stale or change under us
+        self.engine.dispose()
+        self.snapshot = True
+        self.engine = self._make_engine()
+        self.write_engine = self.engine.execution_options(jtek_immediate=True)
+        try:
+            self._probe()
+        except exc.DBAPIError:
+            self.snapshot = False
+            return False
+        self.notices.append(self.readonly_message)
+        return True
+
+    def _shm_unreadable(self, error: exc.DBAPIError) -> bool:
+        code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF
+        shm = Path(f"{self.path}-shm")
+        return (self.readonly and self.path is not None and code in (_READONLY, _CANTOPEN)
+                and shm.exists() and not _access(shm, os.R_OK))
+
+    def _same_file(self, session: Session) -> bool:
+        """Does the session's connection still point at the file at `path`?"""
+        if self.path is None or self.snapshot:
+            return True
+        raw = session.connection().connection.driver_connection
+        opened = getattr(raw, "file_id", None)
+        return opened is None or opened == file_id(self.path)
+
+    def _reset_connections(self) -> None:
+        """Forget every pooled connection (the file behind the path changed)."""
+        self._close_dv()
+        self._generation += 1
+        self.engine.dispose()
+
+    def _open_session(self, engine: sa.Engine) -> Session:
+        """A session whose transaction has begun on the right file (BEGIN runs now)."""
+        for attempt in (1, 2):
+            session = Session(engine, expire_on_commit=False)
+            session.info["db"] = self
+            try:
+                with translating(self.path):
+                    session.connection()  # emits BEGIN / BEGIN IMMEDIATE
+                    if self._same_file(session):
+                        return session
+            except BaseException:
+                _quiet_close(session)
+                raise
+            _quiet_close(session)
+            self._reset_connections()
+        raise DatabaseError("The database file keeps being replaced; try again in a moment.")
 
     # -- units of work -------------------------------------------------------------
     @contextmanager
@@ -166,27 +413,26 @@ class Database:
             yield active
             return
         if self.readonly:
-            raise ReadOnlyError("This database is open read-only; nothing was changed.")
-        session = Session(self.write_engine, expire_on_commit=False)
-        session.info["db"] = self
+            raise ReadOnlyError(READONLY_MESSAGE)
+        session = self._open_session(self.write_engine)
         session.info["after_commit"] = []
         self._local.write = session
         try:
             try:
                 yield session
                 session.commit()
-            except exc.DBAPIError as error:
-                session.rollback()
-                translated = _translate(error)
+            except (exc.DBAPIError, sqlite3.Error, OSError) as error:
+                _quiet_rollback(session)
+                translated = _translate(error, self.path)
                 if translated is None:
                     raise
                 raise translated from None
             except BaseException:
-                session.rollback()
+                _quiet_rollback(session)
                 raise
         finally:
             self._local.write = None
-            session.close()
+            _quiet_close(session)
         callbacks = session.info["after_commit"]
         if callbacks:
             self.after_commit_runner(callbacks)
@@ -198,50 +444,59 @@ class Database:
         if active is not None:
             yield active
             return
-        session = Session(self.engine, expire_on_commit=False)
-        session.info["db"] = self
+        session = self._open_session(self.engine)
         try:
             try:
                 yield session
-            except exc.DBAPIError as error:
-                translated = _translate(error)
+            except (exc.DBAPIError, sqlite3.Error) as error:
+                translated = _translate(error, self.path)
                 if translated is None:
                     raise
                 raise translated from None
         finally:
-            session.close()  # ends the read transaction; loaded objects stay usable
+            _quiet_close(session)  # ends the read transaction; loaded objects stay usable
 
     def data_version(self) -> int:
-        """SQLite's `PRAGMA data_version` on a dedicated connection (changes by others)."""
-        conn = getattr(self, "_dv_conn", None)
-        if conn is None:
-            conn = self._dv_conn = self.engine.raw_connection()
-        cur = conn.cursor()
-        try:
-            cur.execute("PRAGMA data_version")
-            return int(cur.fetchone()[0])
-        finally:
-            cur.close()
+        """A number that changes when anyone else commits (compare for inequality only).
+
+        SQLite's `PRAGMA data_version` on one dedicated connection: cheap enough
+        to poll every second. If the file behind the path was replaced (a
+        restore), the connection is reopened and the number still changes.
+        """
+        if not self.is_sqlite:
+            return 0
+        with translating(self.path):
+            conn = self._dv_conn
+            if conn is not None and self.path is not None and not self.snapshot:
+                if conn.file_id != file_id(self.path):
+                    self._reset_connections()
+                    conn = None
+            if conn is None:
+                conn = self._dv_conn = self._connect()
+            try:
+                value = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:
+                self._close_dv()
+                raise
+        return (self._generation << 32) + value
+
+    def _close_dv(self) -> None:
+        conn, self._dv_conn = self._dv_conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
 
     def dispose(self) -> None:
-        conn = getattr(self, "_dv_conn", None)
-        if conn is not None:
-            conn.close()
-            self._dv_conn = None
+        self._close_dv()
         self.engine.dispose()
 
     # -- schema --------------------------------------------------------------------
     def current_revision(self) -> str | None:
         """The Alembic revision stored in the database; '' for an empty database."""
-        with self.engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            tables = set(inspector.get_table_names())
-            if "alembic_version" not in tables:
-                if tables:
-                    return None
-                return ""
-            row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
-            return row[0] if row else ""
+        with translating(self.path), self.engine.connect() as conn:
+            return _stored_revision(conn)
 
     def ensure_schema(self) -> None:
         """Create, upgrade (after a backup) or refuse, as the stored revision requires."""
@@ -263,38 +518,37 @@ class Database:
         self.upgrade("head")
 
     def upgrade(self, revision: str = "head") -> None:
+        """Run migrations in ONE transaction, taken before the stored revision is re-read.
+
+        Two agents opening a new (or old) database at the same moment both
+        decide to migrate; the second waits for the lock, sees the work done and
+        does nothing. One transaction also means a crash mid-upgrade leaves the
+        old schema intact.
+        """
         from alembic import command
 
         cfg = alembic_config()
-        with self.write_engine.connect() as conn:
+        with translating(self.path), self.write_engine.connect() as conn:
+            raw = conn.connection.driver_connection
             if self.is_sqlite:
                 # Batch migrations recreate tables; foreign keys must be off
                 # (outside any transaction) while they do.
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-            cfg.attributes["connection"] = conn
+                raw.execute("PRAGMA foreign_keys=OFF")
             try:
-                command.upgrade(cfg, revision)
+                with conn.begin():
+                    if revision == "head" and _stored_revision(conn) == HEAD_REVISION:
+                        return
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
             finally:
                 if self.is_sqlite:
-                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     def backup_to(self, target: Path) -> Path:
-        """A consistent copy through SQLite's online backup API, readable by the owner only."""
-        if self.path is None:
-            raise DatabaseError("Only SQLite file databases can be backed up this way.")
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = target.with_name(target.name + ".part")
-        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        os.close(fd)
-        src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-        os.replace(tmp, target)
-        return target
+        """A consistent copy through SQLite's online backup API (see `jtek_tui.io.backup`)."""
+        from jtek_tui.io.backup import backup_database
+
+        return backup_database(self, target)
 
     def backup_dir(self) -> Path:
         assert self.path is not None
@@ -303,8 +557,33 @@ class Database:
     def backup_before_migration(self, rev: str) -> Path | None:
         if self.path is None:
             return None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        return self.backup_to(self.backup_dir() / f"{self.path.stem}-pre-upgrade-{rev}-{stamp}.db")
+        from jtek_tui.io.backup import backup_path
+
+        return self.backup_to(backup_path(self, f"pre-upgrade-{rev}"))
+
+
+def _stored_revision(conn: sa.Connection) -> str | None:
+    inspector = sa.inspect(conn)
+    tables = set(inspector.get_table_names())
+    if "alembic_version" not in tables:
+        return None if tables else ""
+    row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return row[0] if row else ""
+
+
+def _quiet_rollback(session: Session) -> None:
+    """Roll back without letting a second failure hide the first one."""
+    try:
+        session.rollback()
+    except (exc.DBAPIError, sqlite3.Error, exc.SQLAlchemyError):
+        pass
+
+
+def _quiet_close(session: Session) -> None:
+    try:
+        session.close()
+    except (exc.DBAPIError, sqlite3.Error, exc.SQLAlchemyError):
+        pass
 
 
 def _run_now(callbacks: list[Callable[[], Any]]) -> None:

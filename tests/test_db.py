@@ -26,7 +26,7 @@ def test_connection_pragmas(db):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert raw.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: acknowledged means on disk
 
 
 def test_writes_begin_immediate(db):

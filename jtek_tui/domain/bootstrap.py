@@ -12,12 +12,22 @@ from jtek_tui.models import Pipeline, TeamMember
 
 
 def open_database(
-    target: str | None = None, *, login: str | None = None, readonly: bool | None = None, seed: bool = True
+    target: str | None = None,
+    *,
+    login: str | None = None,
+    readonly: bool | None = None,
+    seed: bool = True,
+    daily_backup: bool = True,
 ) -> Database:
     """The database at `target` (path or URL; default `JTEK_DB` or the data dir).
 
     Upgrades an older schema (after a backup), refuses a newer one, gives a new
-    database the default "Sales Pipeline", and makes the OS user a team member.
+    database the default "Sales Pipeline", makes the OS user a team member, and
+    makes the day's automatic backup if nobody has yet (`backup.keep` in the
+    settings file; 0 turns it off).
+
+    On a database that already has all of that, opening takes no write lock,
+    so a busy team database never delays a read-only command.
     """
     db = Database(target, readonly=readonly)
     try:
@@ -28,9 +38,19 @@ def open_database(
                 member = s.scalars(select(TeamMember).where(TeamMember.login == login)).first()
             db.actor_id, db.actor_login = (member.id if member else None), login
         else:
-            bind_actor(db, login)
+            member = bind_actor(db, login)
+            if not member.active:
+                db.notices.append(
+                    f"Your team member entry ({member.name}) is deactivated; "
+                    "you can still work, but you are not offered as an assignee."
+                )
             if seed:
                 seed_defaults(db)
+            if daily_backup and not db.created:
+                from jtek_tui.config import load_settings
+                from jtek_tui.io.backup import daily_backup as make_daily_backup
+
+                make_daily_backup(db, load_settings().backup_keep)
     except BaseException:
         db.dispose()
         raise
@@ -38,7 +58,10 @@ def open_database(
 
 
 def seed_defaults(db: Database) -> None:
-    """A new database gets the default pipeline (checked inside the write lock)."""
+    """A new database gets the default pipeline (checked again inside the write lock)."""
+    with db.read() as s:
+        if s.scalar(select(func.count()).select_from(Pipeline)):
+            return
     with db.write() as s:
         if s.scalar(select(func.count()).select_from(Pipeline)):
             return

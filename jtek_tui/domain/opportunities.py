@@ -60,6 +60,18 @@ class OpportunityConflict(ConflictError):
         self.at = at
 
 
+class AlreadyMoved(OpportunityConflict):
+    """A stale move whose target the deal is already in (another agent moved it first).
+
+    Nothing to reload by hand: the front end refreshes and says who did it.
+    `stage` is the stage's name.
+    """
+
+    def __init__(self, message: str, opportunity_id: int, by: str | None, at: datetime | None, stage: str):
+        super().__init__(message, opportunity_id, by, at)
+        self.stage = stage
+
+
 # -- reading ---------------------------------------------------------------------
 
 @dataclass
@@ -484,6 +496,23 @@ def _check_version(s: Session, opp: Opportunity, expected_version: int | None) -
     )
 
 
+def _already_moved(s: Session, opp: Opportunity, target: Stage) -> AlreadyMoved:
+    """The report for moving a card somebody has just moved to the same stage."""
+    last = s.scalars(
+        select(StageChange).where(StageChange.opportunity_id == opp.id, StageChange.to_stage_id == target.id)
+        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
+    ).first()
+    who = s.get(TeamMember, last.changed_by_id) if last and last.changed_by_id else None
+    at = last.changed_at if last else opp.stage_entered_at
+    db: Database = s.info["db"]
+    by = "you (in another window)" if who is not None and who.id == db.actor_id else (who.name if who else "someone")
+    return AlreadyMoved(
+        f"{opp.name!r} is already in {target.name}: {by} moved it there at "
+        f"{local(at, '%H:%M on %b %d')}. Nothing was changed.",
+        opp.id, who.name if who else None, at, target.name,
+    )
+
+
 def _touch(opp: Opportunity, db: Database, now: datetime) -> None:
     opp.version += 1
     opp.updated_at = now
@@ -504,17 +533,21 @@ def move_opportunity(
 
     Writes the StageChange row, sets status/closed_at from the stage kind and
     fires StageChanged, all in one transaction. Moving to the stage it is
-    already in changes nothing.
+    already in changes nothing; if the caller's `expected_version` is stale
+    (another agent moved it there first) that raises `AlreadyMoved`, so the
+    move is reported and never applied twice.
     """
     with db.write() as s:
         opp = _get(s, opp_id)
-        _check_version(s, opp, expected_version)
         if isinstance(stage, int):
             target = s.get(Stage, stage)
             if target is None:
                 raise NotFoundError(f"There is no stage #{stage}.")
         else:
             target = find_stage(s, opp.pipeline_id, stage)
+        if expected_version is not None and opp.version != expected_version and target.id == opp.stage_id:
+            raise _already_moved(s, opp, target)
+        _check_version(s, opp, expected_version)
         if target.id == opp.stage_id:
             return opp
         now = at or clock.now()

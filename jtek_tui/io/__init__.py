@@ -1,0 +1,1 @@
+"""Moving data in and out of a database file: backups and restore (and, later, import/export)."""
