@@ -98,7 +98,8 @@ def edit(state: State, ref: str, title: str | None, start: str | None, duration:
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
         raise click.UsageError("nothing to change")
-    result = AP.update_appointment(state.db(), aid, **{k: given.get(k, UNSET) for k in changes})  # type: ignore[arg-type]
+    fields = {k: given.get(k, UNSET) for k in changes}
+    result = AP.update_appointment(state.db(), aid, **fields)  # type: ignore[arg-type]
     _warn_clashes(result)
     a = result.appointment
     if as_json:

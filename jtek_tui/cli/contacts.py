@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
-
 import click
 from rich.console import Group
 from rich.padding import Padding
@@ -21,8 +19,6 @@ from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.parsing import parse_datetime
 from jtek_tui.domain.unset import UNSET
 
-#: A task due "tomorrow" (no time given) is due at the end of the working day.
-TASK_DUE_TIME = time(17, 0)
 #: `contact show` prints this many recent timeline entries unless --all.
 SHOWN_ACTIVITY = 20
 #: `contact list` adds the "Last seen" column from this terminal width on.
@@ -153,7 +149,8 @@ def show(state: State, ref: str, show_all: bool, as_json: bool) -> None:
         ("Won", f"{summary.won_deals} · {money(summary.won_value_cents)}"),
         ("Next appointment", f"{upcoming.title} — {upcoming.when()}" if upcoming else DASH),
         ("Last activity", local(summary.last_activity_at)),
-        ("Open tasks", f"{summary.open_tasks}" + (f" ({summary.overdue_tasks} overdue)" if summary.overdue_tasks else "")),
+        ("Open tasks", f"{summary.open_tasks}"
+         + (f" ({summary.overdue_tasks} overdue)" if summary.overdue_tasks else "")),
     ]))
     console.print(table(
         f"Opportunities ({len(opps)})",
@@ -203,7 +200,7 @@ def edit(state: State, ref: str, name: str | None, email: str | None, phone: str
 
 def _retag(state: State, ref: str, tags: tuple[str, ...], remove: bool) -> None:
     cid = resolve(state, ref)
-    change = C.retag_contact(state.db(), cid, remove=tags) if remove else C.retag_contact(state.db(), cid, add=tags)
+    change = C.retag_contact(state.db(), cid, **{"remove" if remove else "add": tags})
     name = C.contact_row(state.db(), cid).name
     done = change.removed if remove else change.added
     parts = []
@@ -244,7 +241,7 @@ def untag(state: State, ref: str, tags: tuple[str, ...]) -> None:
 def log(state: State, ref: str, words: tuple[str, ...], kind: str, due: str | None, opp: str | None,
         at_text: str | None, as_json: bool) -> None:
     """Log a note, call, email, SMS, meeting or task on a contact's timeline."""
-    due_at = parse_datetime(due, field="due", default_time=TASK_DUE_TIME)
+    due_at = parse_datetime(due, field="due", default_time=A.TASK_DUE_TIME)
     at = parse_datetime(at_text, field="at")
     if due_at is not None and kind != "task":
         raise ValidationError("Only tasks have a due date (use --kind task).", "due")

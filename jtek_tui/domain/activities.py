@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -56,6 +56,9 @@ SYSTEM = "system"
 #: Timeline kinds derived from other tables.
 DERIVED_KINDS = ("deal_created", "stage_changed", "won", "lost", "reopened", "appointment", "automation")
 MAX_BODY = 20000
+#: A task due "tomorrow" (a date without a time) is due at the end of the working day:
+#: front ends pass this as `parse_datetime(..., default_time=TASK_DUE_TIME)`.
+TASK_DUE_TIME = time(17, 0)
 #: Short names for the timeline's kind column (the hand-logged kinds are their own label).
 KIND_LABELS = {
     "system": "update", "deal_created": "new deal", "stage_changed": "stage", "won": "won", "lost": "lost",
@@ -110,7 +113,9 @@ class TimelineEntry:
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         """An open task whose due time has passed."""
-        return self.is_task and self.done_at is None and self.due_at is not None and self.due_at < (now or clock.now())
+        if not self.is_task or self.done_at is not None or self.due_at is None:
+            return False
+        return self.due_at < (now or clock.now())
 
     def to_json(self) -> dict:
         data = {
@@ -436,7 +441,9 @@ def update_activity(
         return _entry(s, activity.id)
 
 
-def set_task_done(db: Database, activity_id: int, done: bool = True, *, at: datetime | None = None) -> TimelineEntry:
+def set_task_done(
+    db: Database, activity_id: int, done: bool = True, *, at: datetime | None = None
+) -> TimelineEntry:
     """Tick a task done (or untick it). Ticking a done task again changes nothing."""
     with db.write() as s:
         activity = _get(s, activity_id)

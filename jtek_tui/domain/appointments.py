@@ -203,6 +203,8 @@ def _overlaps(
         Appointment.status == SCHEDULED,
         Appointment.starts_at < ends_at,
         Appointment.ends_at > starts_at,
+        # No appointment lasts longer than MAX_DURATION: this bounds the (owner, start) index range.
+        Appointment.starts_at > starts_at - MAX_DURATION,
     ).order_by(Appointment.starts_at, Appointment.id)
     if exclude_id is not None:
         q = q.where(Appointment.id != exclude_id)
@@ -274,7 +276,9 @@ def _log(s: Session, appt: Appointment, text: str, at: datetime) -> None:
 def _result(s: Session, appt: Appointment) -> AppointmentResult:
     s.flush()
     row = _rows(s, _row_select().where(Appointment.id == appt.id))[0]
-    clashes = _overlaps(s, appt.owner_id, appt.starts_at, appt.ends_at, appt.id) if appt.status == SCHEDULED else []
+    clashes = []
+    if appt.status == SCHEDULED:
+        clashes = _overlaps(s, appt.owner_id, appt.starts_at, appt.ends_at, appt.id)
     return AppointmentResult(row, clashes)
 
 
@@ -385,7 +389,8 @@ def mark_appointment_done(
             raise RefusedError(f"Appointment #{appt.id} was cancelled; it can't be marked done.")
         if appt.starts_at > now:
             raise RefusedError(
-                f"Appointment #{appt.id} starts {local(appt.starts_at)}; only past appointments can be marked done."
+                f"Appointment #{appt.id} starts {local(appt.starts_at)}; "
+                "only past appointments can be marked done."
             )
         appt.status = DONE
         _log(s, appt, f"Appointment held: {appt.title}", now)

@@ -446,9 +446,9 @@ def search_contacts(db: Database, query: str, limit: int = 20) -> list[Contact]:
 
 # -- listing ----------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class ContactRow:
-    """One line of the Contacts screen (and of `jtek contact list`)."""
+    """One line of the Contacts screen (and of `jtek contact list`); slotted: there are 50,000."""
 
     id: int
     name: str
@@ -535,7 +535,8 @@ def _people_times(session: Session, contact_ids: list[int] | None, now: datetime
     union = union_all(*parts).subquery()
     # Same-format text compares in time order, so max() runs on the stored text.
     q = select(union.c.cid, func.max(union.c.at)).group_by(union.c.cid)
-    return {cid: _utc(when) for cid, when in session.connection().execute(q) if when is not None}  # type: ignore[misc]
+    rows = session.connection().execute(q)
+    return {cid: _utc(when) for cid, when in rows if when is not None}  # type: ignore[misc]
 
 
 def _deal_totals(session: Session, contact_ids: list[int] | None) -> dict[int, tuple[int, int, datetime | None]]:
@@ -587,11 +588,15 @@ def _rows(session: Session, contact_ids: list[int] | None = None) -> list[Contac
     tags = tags_by_contact(session, contact_ids)
     no_deals = (0, 0, None)
     rows = []
+    append = rows.append
     for cid, first, last_name, email, phone, company, source, created, updated in session.connection().execute(q):
-        n, v, deal_at = deals.get(cid, no_deals)
-        rows.append(ContactRow(
-            cid, " ".join(p for p in (first, last_name) if p), first, last_name, email, phone, company, source,
-            tags.get(cid, []), n, v, _utc(created), _utc(updated), _latest(people.get(cid), deal_at),
+        n, v, seen = deals.get(cid, no_deals)
+        other = people.get(cid)
+        if other is not None and (seen is None or other > seen):
+            seen = other
+        append(ContactRow(
+            cid, f"{first} {last_name}" if first and last_name else first or last_name, first, last_name,
+            email, phone, company, source, tags.get(cid) or [], n, v, _utc(created), _utc(updated), seen,
         ))
     return rows
 
@@ -752,7 +757,11 @@ class TagChange:
 
 
 def retag_contact(
-    db: Database, contact_id: int, *, add: list[str] | tuple[str, ...] = (), remove: list[str] | tuple[str, ...] = ()
+    db: Database,
+    contact_id: int,
+    *,
+    add: list[str] | tuple[str, ...] = (),
+    remove: list[str] | tuple[str, ...] = (),
 ) -> TagChange:
     """Add and remove several tags in one transaction (all names checked first)."""
     to_add = [_clean_tag(t) for t in add]
