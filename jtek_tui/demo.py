@@ -12,6 +12,8 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+from jtek_tui.domain import activities as A
+from jtek_tui.domain import appointments as AP
 from jtek_tui.domain import clock
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import members as M
@@ -51,6 +53,31 @@ NOTES = [
 ]
 TEAM = [("Sam Rivera", "sam"), ("Priya Patel", "priya")]
 
+# The conversation history: (kind, text) an agent would log along a deal.
+FIRST_TOUCH = [
+    ("call", "Intro call: looking to move within 3 months, budget around {price}."),
+    ("email", "Replied to their inquiry with 5 listings that match."),
+    ("meeting", "Met at the open house on {street}; signed in and asked for a follow-up."),
+    ("sms", "Texted to confirm the best time to talk."),
+]
+ALONG_THE_WAY = [
+    ("call", "Left voicemail about the new listing on {street}."),
+    ("call", "Talked through financing; sending two lender contacts."),
+    ("email", "Sent comps from the last 6 months for {street}."),
+    ("email", "Sent the disclosure packet and HOA documents."),
+    ("sms", "Texted the lockbox code for Saturday."),
+    ("note", "Prefers email during work hours; calls after 6pm are fine."),
+    ("note", "School district matters most; flexible on square footage."),
+    ("note", "Needs to sell the current home first — contingency likely."),
+    ("meeting", "Coffee to walk through the offer process and timelines."),
+]
+TASKS = ["Send updated comps", "Follow up on the pre-approval letter", "Schedule a second showing",
+         "Call about the inspection report", "Send a thank-you card", "Prepare the CMA",
+         "Confirm the appraisal date", "Check in after the weekend showings"]
+BUYER_MEETINGS = ["Showing: {street}", "Buyer consultation", "Second showing: {street}", "Final walkthrough"]
+SELLER_MEETINGS = ["Listing presentation", "Photo shoot at {street}", "Open house at {street}", "Pricing review"]
+LOCATIONS = ["{street}", "Office — 200 Main St", "Coffee Corner, Elm St", "Phone"]
+
 
 def build_demo(path: Path, *, seed: int = 7, login: str | None = None) -> Path:
     """Create the demo database at `path` (replacing it atomically)."""
@@ -76,6 +103,7 @@ def _populate(db, rnd: random.Random) -> None:
     buyers = P.create_pipeline(db, "Buyers", BUYER_STAGES)
     sellers = P.create_pipeline(db, "Sellers", SELLER_STAGES)
 
+    history = random.Random(rnd.random())  # the conversation history draws from its own stream
     contacts = []
     for i in range(40):
         first, last = FIRST[i], LAST[(i * 7) % len(LAST)]
@@ -86,6 +114,7 @@ def _populate(db, rnd: random.Random) -> None:
             .replace("á", "a").replace("é", "e"),
             phone=f"555{rnd.randint(1000000, 9999999)}",
             source=rnd.choice(SOURCES), tags=tags,
+            at=now - timedelta(days=history.randint(160, 200), hours=history.randint(0, 23)),
         )
         contacts.append(c)
 
@@ -136,3 +165,76 @@ def _populate(db, rnd: random.Random) -> None:
             close = None
         O.update_opportunity(db, o.id, expected_close=close)
     db.actor_id = me
+    _conversations(db, history, team, now)
+    db.actor_id = me
+
+
+def _conversations(db, rnd: random.Random, team: list[int], now) -> None:
+    """Calls, notes, tasks and appointments along each deal's life, back-dated."""
+    booked = 0
+    for deal in O.list_opportunities(db, status=None, order="created"):
+        street = deal.name.split(" — ")[-1]
+        price = f"${(deal.value_cents or 45_000_000) // 100_000}k"
+        words = {"street": street, "price": price}
+        end = deal.closed_at or now
+        span = max((end - deal.created_at).total_seconds(), 3600)
+
+        def when(fraction: float):
+            return min(deal.created_at + timedelta(seconds=span * fraction), now - timedelta(minutes=5))
+
+        db.actor_id = deal.assignee_id or rnd.choice(team)
+        kind, text = rnd.choice(FIRST_TOUCH)
+        A.log_activity(db, deal.contact_id, kind, text.format(**words), opportunity=deal.id,
+                       at=when(rnd.uniform(0.0, 0.05)))
+        for _ in range(rnd.randint(1, 4)):
+            kind, text = rnd.choice(ALONG_THE_WAY)
+            A.log_activity(db, deal.contact_id, kind, text.format(**words), opportunity=deal.id,
+                           at=when(rnd.uniform(0.1, 0.95)))
+        if rnd.random() < 0.55:
+            if deal.status == "open" and rnd.random() < 0.6:  # on the agent's list now, a few overdue
+                created = now - timedelta(days=rnd.randint(1, 10), hours=rnd.randint(0, 8))
+                due = now + timedelta(days=rnd.randint(-3, 7), hours=rnd.randint(0, 6))
+                A.log_activity(db, deal.contact_id, "task", rnd.choice(TASKS), opportunity=deal.id,
+                               due_at=due, at=created)
+            else:  # an earlier one, ticked off before it was due
+                created = when(rnd.uniform(0.3, 0.8))
+                due = created + timedelta(days=rnd.randint(1, 6))
+                task = A.log_activity(db, deal.contact_id, "task", rnd.choice(TASKS), opportunity=deal.id,
+                                      due_at=due, at=created)
+                done_at = created + (due - created) * rnd.uniform(0.2, 0.9)
+                if done_at < now - timedelta(hours=1):
+                    A.set_task_done(db, task.activity_id, at=done_at)
+        meetings = SELLER_MEETINGS if deal.pipeline == "Sellers" else BUYER_MEETINGS
+        # A past appointment, held (or now and then cancelled).
+        if rnd.random() < 0.7:
+            start = _on_the_hour(when(rnd.uniform(0.2, 0.8)), rnd)
+            if start < now - timedelta(hours=2):
+                made = AP.add_appointment(
+                    db, deal.contact_id, title=rnd.choice(meetings).format(**words), starts_at=start,
+                    duration=timedelta(minutes=rnd.choice([30, 45, 60, 90])), opportunity=deal.id,
+                    location=rnd.choice(LOCATIONS).format(**words), at=start - timedelta(days=rnd.randint(1, 5)),
+                ).appointment
+                if rnd.random() < 0.15:
+                    AP.cancel_appointment(db, made.id, at=start - timedelta(hours=rnd.randint(3, 20)))
+                else:
+                    AP.mark_appointment_done(db, made.id, at=made.ends_at + timedelta(minutes=rnd.randint(5, 90)))
+        # Open deals: something on the calendar in the next two weeks.
+        if deal.status == "open" and rnd.random() < 0.6:
+            start = _on_the_hour(now + timedelta(days=rnd.randint(0, 13), hours=rnd.randint(1, 30)), rnd)
+            if start < now + timedelta(hours=1):
+                start += timedelta(days=1)
+            AP.add_appointment(
+                db, deal.contact_id, title=rnd.choice(meetings).format(**words), starts_at=start,
+                duration=timedelta(minutes=rnd.choice([30, 60, 60, 90])), opportunity=deal.id,
+                location=rnd.choice(LOCATIONS).format(**words),
+                notes="Bring the comps printout." if booked % 4 == 0 else "",
+                at=now - timedelta(days=rnd.randint(0, 6), hours=rnd.randint(1, 8)),
+            )
+            booked += 1
+
+
+def _on_the_hour(moment, rnd: random.Random):
+    """Appointments start at business hours in local time: 9:00 to 17:30, on the half hour."""
+    local = moment.astimezone()
+    local = local.replace(hour=rnd.randint(9, 17), minute=rnd.choice([0, 30]), second=0, microsecond=0)
+    return local.astimezone(moment.tzinfo)
