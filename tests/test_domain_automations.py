@@ -764,3 +764,18 @@ def test_parse_action_refuses(text):
 
     with pytest.raises(ValidationError):
         parse_action(text)
+
+
+def test_find_automation_by_id_name_or_unique_prefix(db):
+    from jtek_tui.domain.errors import AmbiguousError, NotFoundError
+
+    one = auto(db, "Follow up buyers", "created", {"type": "add_tag", "tag": "a"})
+    auto(db, "Follow up sellers", "created", {"type": "add_tag", "tag": "b"})
+    with db.read() as s:
+        assert A.find_automation(s, f"#{one.id}").id == one.id
+        assert A.find_automation(s, "follow UP buyers").id == one.id
+        assert A.find_automation(s, "follow up b").id == one.id
+        with pytest.raises(AmbiguousError):
+            A.find_automation(s, "follow")
+        with pytest.raises(NotFoundError):
+            A.find_automation(s, "buyers")  # a substring is not enough

@@ -255,7 +255,8 @@ def paused(session: Session) -> Iterator[None]:
 
 
 def find_automation(session: Session, ref: str | int) -> Automation:
-    """By id (`3`, `#3`) or name: exact (case-insensitive), else a unique part of it."""
+    """By id (`3`, `#3`) or name: exact (case-insensitive), else a unique prefix
+    (not any substring: `delete` takes this too)."""
     text = str(ref).strip()
     if not text:
         raise ValidationError("Name an automation.", "automation")
@@ -271,7 +272,7 @@ def find_automation(session: Session, ref: str | int) -> Automation:
         hits = list(
             session.scalars(
                 select(Automation).where(
-                    func.lower(Automation.name).like(f"%{_like_escape(low)}%", escape="\\")
+                    func.lower(Automation.name).like(f"{_like_escape(low)}%", escape="\\")
                 )
             )
         )
@@ -453,7 +454,7 @@ def _row(s: Session, a: Automation, last: RunRow | None) -> AutomationRow:
         a.trigger,
         describe_trigger(s, a),
         describe_filters(s, a),
-        spec.actions,
+        [dict(x) for x in spec.actions],  # a copy: forms edit `spec`
         [describe(s, x) for x in a.actions or []],
         a.owner_login,
         a.position,
