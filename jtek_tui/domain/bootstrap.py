@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from jtek_tui.config import current_login
 from jtek_tui.db import Database
+from jtek_tui.domain import automations as _automations  # noqa: F401  (subscribes its event handler)
 from jtek_tui.domain.members import bind_actor
 from jtek_tui.domain.pipelines import DEFAULT_PIPELINE, create_pipeline
 from jtek_tui.models import Pipeline, TeamMember

@@ -197,6 +197,7 @@ class OppQuery:
     max_value_cents: int | None = None
     closed_from: datetime | None = None
     closed_to: datetime | None = None
+    entered_before: datetime | None = None  # in its stage since at least then (idle deals)
     order: str = "board"  # board | closed | close_date | created
     limit: int | None = None
 
@@ -242,6 +243,8 @@ def _apply(q: Select, f: OppQuery) -> Select:
         cond.append(Opportunity.closed_at >= f.closed_from)
     if f.closed_to is not None:
         cond.append(Opportunity.closed_at < f.closed_to)
+    if f.entered_before is not None:
+        cond.append(Opportunity.stage_entered_at <= f.entered_before)
     if cond:
         q = q.where(*cond)
     if f.order == "closed":

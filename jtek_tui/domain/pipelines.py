@@ -304,6 +304,11 @@ def delete_stage(db: Database, stage_id: int) -> None:
         )
         if used:
             raise RefusedError(f"{stage.name!r} appears in deal histories; rename it instead of deleting it.")
+        from jtek_tui.domain.automations import automations_using_stage  # late: it imports this module
+
+        users = automations_using_stage(s, stage_id)
+        if users:
+            raise RefusedError(f"{stage.name!r} is used by automations ({', '.join(users)}); change them first.")
         s.delete(stage)
         s.flush()
         for i, st in enumerate(stages_of(s, stage.pipeline_id)):
