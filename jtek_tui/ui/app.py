@@ -19,7 +19,8 @@ POLL_SECONDS = 1.0
 
 
 class JtekApp(App):
-    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
+    #: Every stylesheet in ui/styles (one per area), absolute so subclasses elsewhere find them.
+    CSS_PATH = sorted((Path(__file__).parent / "styles").glob("*.tcss"))
     TITLE = "Jtek"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {JtekCommands}
@@ -127,14 +128,17 @@ class JtekApp(App):
         from jtek_tui.ui.sections.board import BoardSection
         from jtek_tui.ui.widgets.card_list import CardList
 
-        groups: list[tuple[str, list[type]]] = [
-            ("Board", [BoardSection]),
-            ("Cards", [CardList]),
-            ("Everywhere", [type(self)]),
-        ]
-        extra = getattr(self.screen, "HELP_GROUPS", None)
-        if extra:
-            groups = list(extra) + groups
+        groups: list[tuple[str, list[type]]] = []
+        screen_groups = getattr(self.screen, "HELP_GROUPS", None)
+        if screen_groups:  # a pushed screen (record, panel) lists its own keys first
+            groups.extend(screen_groups)
+        main = self.main_screen
+        if main is not None:
+            section = main.current
+            groups.extend(section.help_groups())
+        if not any(BoardSection in classes for _, classes in groups):
+            groups.append(("Board", [BoardSection, CardList]))
+        groups.append(("Everywhere", [type(self)]))
         self.push_screen(HelpScreen(groups))
 
     # -- routing of cross-screen requests ----------------------------------------------

@@ -32,6 +32,10 @@ class Section(Vertical):
     def summary(self) -> str:
         return ""
 
+    def help_groups(self) -> list[tuple[str, list[type]]]:
+        """(title, classes whose BINDINGS to list) for the ? screen."""
+        return [(self.TITLE, [type(self)])]
+
     def remember(self) -> None:
         """Save what should survive a restart (called when the app quits)."""
 

@@ -97,6 +97,9 @@ class BoardSection(Section):
         self._totals = (0, 0)
         self._visible = (0, 0)
 
+    def help_groups(self) -> list[tuple[str, list[type]]]:
+        return [("Board", [type(self)]), ("Cards", [CardList])]
+
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
