@@ -243,10 +243,10 @@ def _deals(plan, rnd, now, today, by_pipe, pipes, scales, members, member_weight
                 final = rnd.choices(pool, [len(pool) - k + 1 for k in range(len(pool))])[0]
             path_end = opens.index(final)
         else:
-            path_end = len(opens) - 1 if rnd.random() < 0.45 else rnd.randrange(len(opens))
+            path_end = len(opens) - 1 if rnd.random() < 0.35 else rnd.randrange(len(opens))
         # The open stages visited on the way, left to right, sometimes skipping one.
         start = 0 if rnd.random() < 0.9 else rnd.randint(0, path_end)
-        visits = [opens[k] for k in range(start, path_end + 1) if k in (start, path_end) or rnd.random() > 0.12]
+        visits = [opens[k] for k in range(start, path_end + 1) if k in (start, path_end) or rnd.random() > 0.2]
         if len(visits) > 2 and rnd.random() < 0.08:  # stepped back once, then on again
             k = rnd.randrange(1, len(visits) - 1)
             visits[k + 1:k + 1] = [visits[k - 1], visits[k]]

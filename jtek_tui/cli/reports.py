@@ -118,7 +118,7 @@ def summary(r: R.Summary) -> None:
 def pipeline(r: R.PipelineValue) -> None:
     """Open pipeline value now, total and weighted, per stage."""
     top = max((st.value_cents for st in r.stages), default=0)
-    one = r.pipeline is not None
+    one = len({st.pipeline for st in r.stages}) <= 1  # no Pipeline column needed
     columns = ["Stage", ("Prob.", "right"), ("Deals", "right"), ("Value", "right"), ("Weighted", "right"), ""]
     if not one:
         columns.insert(0, "Pipeline")
@@ -182,7 +182,7 @@ def won_lost(r: R.WonLost) -> None:
 def stage_time(r: R.StageTimes) -> None:
     """Average and median days in each stage (stays that ended in the period, and current ones)."""
     top = max((st.avg_days or 0 for st in r.stages), default=0)
-    one = r.pipeline is not None
+    one = len({st.pipeline for st in r.stages}) <= 1  # no Pipeline column needed
     columns = ["Stage", ("Stays", "right"), ("Now", "right"), ("Average", "right"), ("Median", "right"), ""]
     if not one:
         columns.insert(0, "Pipeline")
