@@ -1,6 +1,6 @@
 """Time every report on a big database: median of several runs, one table.
 
-    python benchmarks/generate.py --db /tmp/big.db --opportunities 100000 --open 30000
+    python benchmarks/generate.py --db /tmp/big.db --opportunities 100000 --open 30000 --pipelines 3
     python benchmarks/reports.py --db /tmp/big.db [--runs 9] [--plans]
 
 Each report is timed through its public domain function (`jtek_tui.domain.reports`),
