@@ -6,7 +6,7 @@ import os
 import sqlite3
 import stat
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -59,7 +59,7 @@ def test_daily_backup_once_a_day_with_rotation(db_path, frozen, monkeypatch):
     folder = db_path.parent / "backups"
     assert not folder.exists()
     for day in range(1, 11):
-        frozen(datetime(2026, 3, day, 12, tzinfo=timezone.utc))
+        frozen(datetime(2026, 3, day, 12, tzinfo=UTC))
         for _ in range(2):  # opening twice the same day makes one backup
             open_database(str(db_path)).dispose()
     dailies = sorted(p.name for p in folder.glob("jtek-daily-*.db"))
@@ -73,11 +73,11 @@ def test_daily_backup_keep_setting(db_path, frozen):
     settings_path().write_text("[backup]\nkeep = 2\n")
     open_database(str(db_path)).dispose()
     for day in (1, 2, 3):
-        frozen(datetime(2026, 3, day, 12, tzinfo=timezone.utc))
+        frozen(datetime(2026, 3, day, 12, tzinfo=UTC))
         open_database(str(db_path)).dispose()
     assert len(list((db_path.parent / "backups").glob("*-daily-*.db"))) == 2
     settings_path().write_text("[backup]\nkeep = 0\n")  # 0: no automatic backups at all
-    frozen(datetime(2026, 3, 4, 12, tzinfo=timezone.utc))
+    frozen(datetime(2026, 3, 4, 12, tzinfo=UTC))
     open_database(str(db_path)).dispose()
     assert not (db_path.parent / "backups" / "jtek-daily-2026-03-04.db").exists()
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from jtek_tui.db import Database, _translate
 from jtek_tui.domain.errors import BusyError, DatabaseError, ReadOnlyError
-
 from tests.sharedbox_helpers import public_dir, unprivileged
 
 

@@ -13,10 +13,9 @@ from sqlalchemy import func, select
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import opportunities as O
 from jtek_tui.domain.bootstrap import open_database
-from jtek_tui.domain.errors import BusyError, ConflictError
+from jtek_tui.domain.errors import BusyError
 from jtek_tui.domain.opportunities import AlreadyMoved, OpportunityConflict
 from jtek_tui.models import StageChange
-
 from tests.sharedbox_helpers import python
 
 

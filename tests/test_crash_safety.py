@@ -15,7 +15,6 @@ import time
 
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import opportunities as O
-
 from tests.sharedbox_helpers import python
 
 CHILD = textwrap.dedent(r"""

@@ -1,11 +1,11 @@
 """The demo's contact records look alive: conversations, tasks and appointments, back-dated sensibly."""
 
+from jtek_tui.demo import build_demo
 from jtek_tui.domain import activities as A
 from jtek_tui.domain import appointments as AP
 from jtek_tui.domain import clock
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain.bootstrap import open_database
-from jtek_tui.demo import build_demo
 
 
 def test_demo_contacts_have_a_history(tmp_path):

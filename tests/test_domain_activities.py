@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from jtek_tui.domain import opportunities as O
 from jtek_tui.domain.errors import NotFoundError, RefusedError, ValidationError
 from jtek_tui.models import Activity, Automation, AutomationRun
 
-T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
 
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from jtek_tui.domain import opportunities as O
 from jtek_tui.domain.errors import NotFoundError, RefusedError, ValidationError
 from jtek_tui.models import Appointment
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
@@ -174,7 +174,7 @@ def test_upcoming_and_past(db, maria):
 
 
 def test_when_label():
-    row = AP.AppointmentRow(1, 1, "M", None, None, None, None, "t", datetime(2027, 3, 2, 14, tzinfo=timezone.utc),
-                            datetime(2027, 3, 2, 15, 30, tzinfo=timezone.utc), "", "", "scheduled", NOW)
+    row = AP.AppointmentRow(1, 1, "M", None, None, None, None, "t", datetime(2027, 3, 2, 14, tzinfo=UTC),
+                            datetime(2027, 3, 2, 15, 30, tzinfo=UTC), "", "", "scheduled", NOW)
     assert row.when() == "Tue Mar 02 14:00–15:30"
     assert row.to_json()["minutes"] == 90

@@ -1,6 +1,6 @@
 """Automations: triggers, filters, quick actions, safety rules, stale deals, the run log."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -16,7 +16,7 @@ from jtek_tui.domain.bootstrap import open_database
 from jtek_tui.domain.errors import ValidationError
 from jtek_tui.models import Activity, Appointment, AutomationRun, Stage
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -260,7 +260,7 @@ def test_create_appointment(db, deal):
     with db.read() as s:
         [appt] = s.scalars(select(Appointment)).all()
     assert appt.title == "Viewing with Maria" and appt.location == "Oak St"
-    assert appt.starts_at == datetime(2026, 3, 4, 14, 30, tzinfo=timezone.utc)  # TZ=UTC in tests
+    assert appt.starts_at == datetime(2026, 3, 4, 14, 30, tzinfo=UTC)  # TZ=UTC in tests
     assert appt.ends_at - appt.starts_at == timedelta(minutes=45)
 
 

@@ -1,6 +1,6 @@
 """The Contacts screen's rows, search and sort, and the record's summary, tags and deletion."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from jtek_tui.domain import opportunities as O
 from jtek_tui.domain.errors import NotFoundError, RefusedError, ValidationError
 from jtek_tui.models import Activity, Appointment, ContactTag, Tag
 
-T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 D = timedelta(days=1)
 
@@ -68,7 +68,7 @@ def test_list_rows_and_json(db, maria):
     assert [r.name for r in rows] == ["Maria Johnson", "Ann Zed"]  # by last name
     m, z = rows
     assert (m.open_deals, m.open_value_cents, z.tags) == (2, 75_000_00, ["Buyer", "vip"])
-    assert m.created_at == T0 - 30 * D and m.created_at.tzinfo == timezone.utc
+    assert m.created_at == T0 - 30 * D and m.created_at.tzinfo == UTC
     data = m.to_json()
     assert data["last_activity_at"] == "2027-03-01T09:00:00Z" and data["open_value_cents"] == 75_000_00
 

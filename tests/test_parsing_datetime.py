@@ -1,7 +1,7 @@
 """parse_datetime (local text -> UTC) and parse_duration."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from jtek_tui.domain.errors import ValidationError
 from jtek_tui.domain.parsing import parse_datetime, parse_duration
 
-UTC = timezone.utc
+UTC = UTC
 BASE = datetime(2027, 1, 15, 10, 20, tzinfo=UTC)  # a Friday; TZ=UTC in tests
 
 

@@ -15,7 +15,6 @@ from jtek_tui.domain import contacts as C
 from jtek_tui.domain.bootstrap import open_database
 from jtek_tui.domain.errors import DatabaseError, ReadOnlyError
 from jtek_tui.io.backup import backup_database, backup_path
-
 from tests.sharedbox_helpers import public_dir, unprivileged
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -329,7 +329,7 @@ def _since(text: str) -> datetime:
         else parse_date(text, required=True, field="since")
     )
     assert day is not None
-    return datetime.combine(day, time()).astimezone().astimezone(timezone.utc)
+    return datetime.combine(day, time()).astimezone().astimezone(UTC)
 
 
 def _run_table(title: str, runs: list[A.RunRow], detail: bool) -> None:

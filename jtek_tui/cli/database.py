@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jtek_tui.cli.output import emit_json, fields, console, say, warn
+from jtek_tui.cli.output import console, emit_json, fields, say, warn
 from jtek_tui.cli.root import State, pass_state
 from jtek_tui.config import resolve_db_url, sqlite_path
 from jtek_tui.domain.errors import InputError

@@ -715,7 +715,9 @@ class _SlowJob:
     def __call__(self) -> None:
         """Run the slow actions in order, then finish the run row in its own short
         transaction. Never raises: failures go into the run log (and the log file)."""
-        from jtek_tui.domain.automation_outbound import run_slow  # smtplib, urllib: only when needed
+        from jtek_tui.domain.automation_outbound import (
+            run_slow,  # smtplib, urllib: only when needed
+        )
 
         done, outcome = list(self.lines), self.run.outcome
         location = str(self.db.path) if self.db.path else self.db.url

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, case, delete, func, or_, select, type_coerce, union_all, update
@@ -506,7 +506,7 @@ def _utc(value: str | datetime | None) -> datetime | None:
         return None
     if isinstance(value, str):
         return datetime.fromisoformat(value + "+00:00")  # stored naive UTC; 6x faster than .replace()
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:

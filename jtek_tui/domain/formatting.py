@@ -70,3 +70,36 @@ def iso_utc(ts: datetime | None) -> str | None:
     if ts is None:
         return None
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- report renderings (reports screen and `jtek report`) ---------------------------
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(fraction: float | None, width: int) -> str:
+    """A horizontal bar `width` cells wide at most, in eighth-cell steps.
+
+    Block characters, not colour, carry the length, so a chart stays readable
+    in NO_COLOR and 256-colour terminals alike. Any non-zero value shows at
+    least a sliver, so "small" never looks like "none".
+    """
+    if not fraction or fraction <= 0 or width <= 0:
+        return ""
+    eighths = max(1, round(min(fraction, 1.0) * width * 8))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def percent(rate: float | None, *, dash: str = DASH) -> str:
+    """`66.7%` for 0.6667; None (no data, e.g. nothing closed) -> dash."""
+    if rate is None:
+        return dash
+    return f"{rate * 100:.1f}%"
+
+
+def days(value: float | None, *, dash: str = DASH) -> str:
+    """`3.5d` (one decimal): average and median time in a stage."""
+    if value is None:
+        return dash
+    return f"{value:.1f}d"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from jtek_tui.domain.clock import now as clock_now
@@ -150,11 +150,11 @@ def parse_datetime(
     if s.endswith("z") and re.match(r"^\d{4}-\d{2}-\d{2} \d", s):
         raise ValidationError(f"Can't read {raw!r}: type times in your local time, without a zone.", field)
     if s == "now":
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     rel = _REL_TIME_RE.match(s)
     if rel and (rel["h"] or rel["m"]):
         delta = timedelta(hours=int(rel["h"] or 0), minutes=int(rel["m"] or 0))
-        return (moment + delta if rel["sign"] == "+" else moment - delta).astimezone(timezone.utc)
+        return (moment + delta if rel["sign"] == "+" else moment - delta).astimezone(UTC)
     tokens = s.split()
     if len(tokens) >= 2 and tokens[-1] in ("am", "pm"):  # "2:30 pm"
         tokens = tokens[:-2] + [tokens[-2] + tokens[-1]]
@@ -189,7 +189,7 @@ def parse_datetime(
             raise ValidationError(f"{raw!r} needs a time of day too, e.g. {raw} 14:00.", field)
         clock_time = default_time
     # A naive datetime's astimezone() reads it as local time (DST included).
-    return datetime.combine(day, clock_time).astimezone().astimezone(timezone.utc)
+    return datetime.combine(day, clock_time).astimezone().astimezone(UTC)
 
 
 _DURATION_RE = re.compile(

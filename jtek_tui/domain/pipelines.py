@@ -304,7 +304,9 @@ def delete_stage(db: Database, stage_id: int) -> None:
         )
         if used:
             raise RefusedError(f"{stage.name!r} appears in deal histories; rename it instead of deleting it.")
-        from jtek_tui.domain.automations import automations_using_stage  # late: it imports this module
+        from jtek_tui.domain.automations import (
+            automations_using_stage,  # late: it imports this module
+        )
 
         users = automations_using_stage(s, stage_id)
         if users:

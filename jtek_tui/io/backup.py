@@ -23,11 +23,19 @@ import sqlite3
 import stat
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jtek_tui.db import _CORRUPT, _NOTADB, _translate, file_id, known_revisions, sqlite_uri, translating
+from jtek_tui.db import (
+    _CORRUPT,
+    _NOTADB,
+    _translate,
+    file_id,
+    known_revisions,
+    sqlite_uri,
+    translating,
+)
 from jtek_tui.domain import clock
 from jtek_tui.domain.errors import DatabaseError, InputError, JtekError, NotFoundError, RefusedError
 
@@ -40,7 +48,7 @@ STALE_PART_SECONDS = 24 * 3600
 
 
 def _stamp(now: datetime | None = None) -> str:
-    return (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
 def backup_path(db: Database, kind: str = "manual") -> Path:
@@ -223,7 +231,7 @@ def list_backups(db: Database) -> list[BackupFile]:
         rest = path.stem[len(prefix):]
         kind = DAILY if rest.startswith(f"{DAILY}-") else rest.rsplit("-", 1)[0]
         st = path.stat()
-        out.append(BackupFile(path, kind, st.st_size, datetime.fromtimestamp(st.st_mtime, timezone.utc)))
+        out.append(BackupFile(path, kind, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
     return sorted(out, key=lambda b: b.modified)
 
 
