@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jtek_tui.ui.app import JtekApp
 from tests.test_ui_board import card_lines, db  # noqa: F401  (fixture)
+from tests.ui_support import board
 
 
 async def test_too_small_terminal_says_so_and_recovers(db):  # noqa: F811
@@ -24,7 +25,7 @@ async def test_no_color_keeps_the_focus_visible_as_a_glyph(db, monkeypatch):  # 
     app = JtekApp(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        lines = card_lines(app.focused)
+        lines = card_lines(board(app).focused_list())
         assert lines.startswith("▶ Condo downtown")  # the focused card is marked without colour
         assert "◷" in lines or "⚠" in lines  # flags are glyphs, not just colour
 

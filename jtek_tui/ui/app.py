@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,14 @@ class JtekApp(App):
         except JtekError:
             self._data_version = None
         self.set_interval(POLL_SECONDS, self.poll_changes)
+        self.call_after_refresh(self._settle_memory)
+
+    def _settle_memory(self) -> None:
+        """Move everything alive after start-up (modules, the first board load)
+        out of the garbage collector's sight: full collections over thousands
+        of long-lived objects were pausing key presses by ~80 ms."""
+        gc.collect()
+        gc.freeze()
 
     def _run_after_commit(self, callbacks: list[Callable[[], Any]]) -> None:
         """Slow after-commit work (automation commands, webhooks, mail) runs off the UI thread."""
