@@ -396,7 +396,7 @@ class Database:
 
     def _open_session(self, engine: sa.Engine) -> Session:
         """A session whose transaction has begun on the right file (BEGIN runs now)."""
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             session = Session(engine, expire_on_commit=False)
             session.info["db"] = self
             try:

@@ -54,6 +54,8 @@ class JtekApp(App):
             self._data_version = None
         self.set_interval(POLL_SECONDS, self.poll_changes)
         self.call_after_refresh(self._settle_memory)
+        for notice in self.db.notices:  # read-only mode, a failed daily backup, …
+            self.notify(notice, severity="warning", timeout=10)
 
     def _settle_memory(self) -> None:
         """Move everything alive after start-up (modules, the first board load)
