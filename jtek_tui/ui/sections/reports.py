@@ -75,8 +75,8 @@ class ReportsSection(Section):
 
     BINDINGS = [
         Binding("p", "pick_pipeline", "Pipeline", tooltip="Report on one pipeline, or all"),
-        Binding("m", "pick_member", "Member", tooltip="Report on deals assigned to one team member, or everyone"),
-        Binding("t", "pick_period", "Period", tooltip="Choose the period (this month, last quarter, last 30 days, …)"),
+        Binding("m", "pick_member", "Member", tooltip="Report on one team member's deals, or everyone's"),
+        Binding("t", "pick_period", "Period", tooltip="Choose the period (this month, last quarter, …)"),
         Binding("left_square_bracket", "step_period(-1)", "Prev period", key_display="[", show=False,
                 tooltip="Previous period in the list"),
         Binding("right_square_bracket", "step_period(1)", "Next period", key_display="]",
@@ -245,7 +245,7 @@ class ReportsSection(Section):
             mark = f"{charts.LATE_MARK} " if panel_id == "overdue" and deals.deals else ""
             self.panel(panel_id).set_title(
                 f"{mark}{title} · {charts.plural(deals.deals, 'deal')} · {money(deals.value_cents)}",
-                f"first {len(deals.rows)} of {deals.deals}" if deals.truncated else None)
+                f"first {len(deals.rows):,} of {deals.deals:,}" if deals.truncated else None)
         self.panel("won-lost").set_title(f"Won vs lost · {period}")
         self.chart("won-lost").show(partial(charts.won_lost_chart, d.won_lost))
         self.panel("stage-time").set_title(f"Time in stage · {period}")

@@ -25,8 +25,13 @@ Money = Callable[[int | None], str]
 WON_MARK, LOST_MARK, LATE_MARK = "✓", "✗", "⚠"
 
 
+def count(n: int) -> str:
+    """`30,000`: counts get thousands separators like money does."""
+    return f"{n:,}"
+
+
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def fitted(build: Callable[[Money], tuple[list[Col], list[Row]]], width: int, *, max_drops: int = 0,
@@ -76,10 +81,10 @@ def pipeline_chart(r: R.PipelineValue, width: int) -> Content:
         cols = [Col("Stage", shrink=True), Col("Prob", right=True, drop=2), Col("Deals", right=True),
                 Col("Open value", right=True), Col("Weighted", right=True), Col("", bar=True)]
         rows = _grouped(r.stages, lambda st: st.pipeline, lambda st: Row([
-            clean(st.stage), f"{st.probability}%", str(st.deals), m(st.value_cents), m(st.weighted_cents),
+            clean(st.stage), f"{st.probability}%", count(st.deals), m(st.value_cents), m(st.weighted_cents),
             Bar(share(st.value_cents, top), share(st.weighted_cents, top)),
         ]))
-        rows.append(Row(["Total", "", str(r.deals), m(r.value_cents), m(r.weighted_cents), ""], TOTAL))
+        rows.append(Row(["Total", "", count(r.deals), m(r.value_cents), m(r.weighted_cents), ""], TOTAL))
         return cols, rows
 
     # Exact money and whole stage names matter more than the probability column.
@@ -103,17 +108,17 @@ def forecast_chart(r: R.Forecast, width: int) -> Content:
         cols = [Col("Month"), Col("Deals", right=True, drop=3), Col("Open value", right=True, drop=2),
                 Col("Weighted", right=True), Col("Won", right=True), Col("Forecast", right=True),
                 Col("", bar=True)]
-        rows = [Row([b.month.strftime("%b %Y") if b.month else b.label, str(b.open_deals), m(b.open_value_cents),
+        rows = [Row([b.month.strftime("%b %Y") if b.month else b.label, count(b.open_deals), m(b.open_value_cents),
                      m(b.weighted_cents), m(b.won_value_cents), m(b.forecast_cents),
                      Bar(share(b.forecast_cents, top))]) for b in r.months]
-        rows.append(Row(["Total", str(sum(b.open_deals for b in r.months)),
+        rows.append(Row(["Total", count(sum(b.open_deals for b in r.months)),
                          m(sum(b.open_value_cents for b in r.months)), m(sum(b.weighted_cents for b in r.months)),
                          m(sum(b.won_value_cents for b in r.months)), m(r.forecast_cents), ""], TOTAL))
         outside = [(f"{LATE_MARK} Earlier", r.earlier), ("Later", r.later), ("No date", r.undated)]
         outside = [(label, b) for label, b in outside if b.open_deals]
         if outside:
             rows.append(note("Open deals outside these months:"))
-            rows += [Row([label, str(b.open_deals), m(b.open_value_cents), m(b.weighted_cents), "", "", ""], NOTE)
+            rows += [Row([label, count(b.open_deals), m(b.open_value_cents), m(b.weighted_cents), "", "", ""], NOTE)
                      for label, b in outside]
         return cols, rows
 
@@ -131,23 +136,24 @@ def won_lost_chart(r: R.WonLost, width: int) -> Content:
     left_width = min(width, 48) if side else width
 
     def outcome(m: Money) -> tuple[list[Col], list[Row]]:
-        rows = [Row([f"{WON_MARK} Won", str(r.won_deals), m(r.won_value_cents), Bar(share(r.won_value_cents, top))]),
-                Row([f"{LOST_MARK} Lost", str(r.lost_deals), m(r.lost_value_cents),
+        rows = [Row([f"{WON_MARK} Won", count(r.won_deals), m(r.won_value_cents), Bar(share(r.won_value_cents, top))]),
+                Row([f"{LOST_MARK} Lost", count(r.lost_deals), m(r.lost_value_cents),
                      Bar(share(r.lost_value_cents, top))])]
         return [Col("Outcome"), Col("Deals", right=True), Col("Value", right=True), Col("", bar=True)], rows
 
     left = Content("\n").join([
         fitted(outcome, left_width, max_bar=20).render(),
         Content.assemble(("Win rate ", "bold"), (percent(r.win_rate), "bold"),
-                         (f"  ({r.won_deals} of {plural(closed, 'deal')} closed)", NOTE)),
+                         (f"  ({count(r.won_deals)} of {plural(closed, 'deal')} closed)", NOTE)),
     ])
     if not r.reasons:
         return left
     right_width = width - left_width - 3 if side else width
 
     def reasons(m: Money) -> tuple[list[Col], list[Row]]:
-        rows = [Row([clean(x.reason) if x.reason else "(no reason given)", str(x.deals), m(x.value_cents),
-                     Bar(share(x.deals, r.lost_deals))]) for x in r.reasons]
+        most = max(x.deals for x in r.reasons)  # bars relative to the commonest reason: easier to compare
+        rows = [Row([clean(x.reason) if x.reason else "(no reason given)", count(x.deals), m(x.value_cents),
+                     Bar(share(x.deals, most))]) for x in r.reasons]
         return [Col("Lost reason", shrink=True), Col("Deals", right=True), Col("Value", right=True, drop=1),
                 Col("", bar=True)], rows
 
@@ -178,7 +184,7 @@ def stage_time_chart(r: R.StageTimes, width: int) -> Content:
     cols = [Col("Stage", shrink=True), Col("Stays", right=True, drop=2), Col("Current", right=True, drop=3),
             Col("Average", right=True), Col("Median", right=True), Col("", bar=True)]
     rows = _grouped(r.stages, lambda st: st.pipeline, lambda st: Row([
-        clean(st.stage), str(st.stays), str(st.ongoing), days(st.avg_days), days(st.median_days),
+        clean(st.stage), count(st.stays), count(st.ongoing), days(st.avg_days), days(st.median_days),
         Bar(share(st.avg_days or 0, top)),
     ]))
     return Table(cols, rows, width).render()
@@ -194,15 +200,18 @@ def funnel_chart(r: R.Funnel, width: int) -> Content:
     cols = [Col("Stage", shrink=True), Col("Reached", right=True), Col("To next", right=True), Col("", bar=True)]
     rows: list[Row] = []
     for p in r.pipelines:
-        cohort = (f"{plural(p.deals, 'new deal')}: {p.open} open · {p.won} won · {p.lost} lost" if p.deals
-                  else "no new deals")
-        heading = Content.assemble((clean(p.pipeline), GROUP), (f"  {cohort}", NOTE))
-        rows.append(Row(text=heading))
+        cohort = (f"{plural(p.deals, 'new deal')}: {count(p.open)} open · {count(p.won)} won · {count(p.lost)} lost"
+                  if p.deals else "no new deals")
+        name = clean(p.pipeline)
+        if cell_len(name) + 2 + len(cohort) <= width:
+            rows.append(Row(text=Content.assemble((name, GROUP), (f"  {cohort}", NOTE))))
+        else:  # too long for one line: the cohort goes under the name
+            rows += [Row(text=name, style=GROUP), note(f"  {cohort}")]
         if not p.deals:
             continue
         for st in p.steps:
             name = f"{WON_MARK} {clean(st.stage)}" if st.kind == "won" else clean(st.stage)
-            rows.append(Row(["  " + name, str(st.reached), percent(st.conversion, dash=""), Bar(st.of_first)]))
+            rows.append(Row(["  " + name, count(st.reached), percent(st.conversion, dash=""), Bar(st.of_first)]))
     return Table(cols, rows, width).render()
 
 
@@ -216,8 +225,8 @@ def team_chart(r: R.MemberReport, width: int) -> Content:
         cols = [Col("Member", shrink=True), Col("Open", right=True, drop=3), Col("Open value", right=True),
                 Col("Weighted", right=True, drop=2), Col("Won", right=True, drop=4), Col("Won value", right=True),
                 Col("Lost", right=True, drop=5), Col("Win rate", right=True)]
-        rows = [Row([clean(x.member) if x.member else "(unassigned)", str(x.open_deals), m(x.open_value_cents),
-                     m(x.weighted_cents), str(x.won_deals), m(x.won_value_cents), str(x.lost_deals),
+        rows = [Row([clean(x.member) if x.member else "(unassigned)", count(x.open_deals), m(x.open_value_cents),
+                     m(x.weighted_cents), count(x.won_deals), m(x.won_value_cents), count(x.lost_deals),
                      percent(x.win_rate)]) for x in r.members]
         return cols, rows
 
@@ -234,12 +243,12 @@ def kpi_line(s: R.Summary, width: int) -> Content:
         late = (f"{LATE_MARK} Overdue ", "bold $warning") if s.overdue_deals else ("Overdue ", NOTE)
         closing = "Closing " if compact else "Closing this month "
         return [
-            Content.assemble(("Open ", NOTE), (f"{s.open_deals} · {m(s.open_value_cents)}", "bold")),
+            Content.assemble(("Open ", NOTE), (f"{count(s.open_deals)} · {m(s.open_value_cents)}", "bold")),
             Content.assemble(("Weighted ", NOTE), (m(s.weighted_cents), "bold")),
-            Content.assemble((closing, NOTE), (f"{s.closing_deals} · {m(s.closing_value_cents)}", "bold")),
-            Content.assemble(late, (f"{s.overdue_deals} · {m(s.overdue_value_cents)}", "bold")),
-            Content.assemble((f"{WON_MARK} Won ", NOTE), (f"{s.won_deals} · {m(s.won_value_cents)}", "bold")),
-            Content.assemble((f"{LOST_MARK} Lost ", NOTE), (f"{s.lost_deals} · {m(s.lost_value_cents)}", "bold")),
+            Content.assemble((closing, NOTE), (f"{count(s.closing_deals)} · {m(s.closing_value_cents)}", "bold")),
+            Content.assemble(late, (f"{count(s.overdue_deals)} · {m(s.overdue_value_cents)}", "bold")),
+            Content.assemble((f"{WON_MARK} Won ", NOTE), (f"{count(s.won_deals)} · {m(s.won_value_cents)}", "bold")),
+            Content.assemble((f"{LOST_MARK} Lost ", NOTE), (f"{count(s.lost_deals)} · {m(s.lost_value_cents)}", "bold")),
             Content.assemble(("Win rate ", NOTE), (percent(s.win_rate), "bold")),
         ]
 

@@ -93,9 +93,11 @@ class PeriodPicker(Picker):
 
     def __init__(self, current: str) -> None:
         options = []
+        names = max(len(period_name(key)) for key in PERIOD_KEYS)
         for index, key in enumerate(PERIOD_KEYS):
             first, last = period_preset(key)
-            options.append(Option(Content.assemble("● " if key == current else "  ", (period_name(key), "bold"),
+            options.append(Option(Content.assemble("● " if key == current else "  ",
+                                                   (period_name(key).ljust(names), "bold"),
                                                    (f"  {period_span(first, last)}", "dim")), id=str(index)))
         highlighted = PERIOD_KEYS.index(current) if current in PERIOD_KEYS else 0
         super().__init__("Period for won/lost, time in stage, funnel and team", options, highlighted=highlighted)
