@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from jtek_tui.ui.sections.base import PlaceholderSection, Section
 from jtek_tui.ui.sections.board import BoardSection
+from jtek_tui.ui.sections.reports import ReportsSection
 
 
 def _placeholder(section_id: str, title: str, note: str) -> Callable[[], Section]:
@@ -17,8 +18,7 @@ SECTIONS: list[tuple[str, str, Callable[[], Section]]] = [
     ("opportunities", "Opportunities", BoardSection),
     ("contacts", "Contacts", _placeholder(
         "contacts", "Contacts", "The contacts list is not built yet. Use `jtek contact list` meanwhile.")),
-    ("reports", "Reports", _placeholder(
-        "reports", "Reports", "The reports dashboard is not built yet.")),
+    ("reports", "Reports", ReportsSection),
     ("automations", "Automations", _placeholder(
         "automations", "Automations", "The automations screen is not built yet.")),
 ]
