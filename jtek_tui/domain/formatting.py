@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 DASH = "—"
 
@@ -27,16 +28,24 @@ def money(cents: int | None, *, dash: str = DASH, cents_digits: bool = False) ->
 
 
 def money_short(cents: int | None, *, dash: str = DASH) -> str:
-    """`$750k`, `$1.2m`: for narrow columns."""
+    """`$750k`, `$1.2m`: for narrow columns (rounded half up, exactly)."""
     if cents is None:
         return dash
-    dollars = cents / 100
-    for limit, suffix in ((1e9, "b"), (1e6, "m"), (1e3, "k")):
-        if dollars >= limit:
-            value = dollars / limit
-            text = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
-            return f"${text}{suffix}"
-    return f"${dollars:,.0f}"
+    dollars = Decimal(cents) / 100
+    units = [(Decimal(1), ""), (Decimal(10**3), "k"), (Decimal(10**6), "m"), (Decimal(10**9), "b")]
+    index = max(i for i, (limit, _) in enumerate(units) if dollars >= limit or i == 0)
+    while True:
+        limit, suffix = units[index]
+        value = dollars / limit
+        step = Decimal("1") if value >= 100 or not suffix else Decimal("0.1")
+        shown = value.quantize(step, rounding=ROUND_HALF_UP)
+        if shown >= 1000 and index + 1 < len(units):  # $999,999 is $1m, not $1000k
+            index += 1
+            continue
+        text = f"{shown:,}" if not suffix else str(shown)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return f"${text}{suffix}"
 
 
 def duration(delta: timedelta) -> str:

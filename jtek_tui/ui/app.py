@@ -136,8 +136,6 @@ class JtekApp(App):
 
     def action_help(self) -> None:
         from jtek_tui.ui.screens.help import HelpScreen
-        from jtek_tui.ui.sections.board import BoardSection
-        from jtek_tui.ui.widgets.card_list import CardList
 
         groups: list[tuple[str, list[type]]] = []
         screen_groups = getattr(self.screen, "HELP_GROUPS", None)
@@ -147,8 +145,6 @@ class JtekApp(App):
         if main is not None:
             section = main.current
             groups.extend(section.help_groups())
-        if not any(BoardSection in classes for _, classes in groups):
-            groups.append(("Board", [BoardSection, CardList]))
         groups.append(("Everywhere", [type(self)]))
         self.push_screen(HelpScreen(groups))
 
