@@ -345,6 +345,16 @@ def validate_automation(
         return _check(s, spec, exclude)[1]
 
 
+def check_action(db: Database, action: dict, index: int = 0) -> str:
+    """Check one action as a form holds it (names, not ids) and describe it in one line
+    ('Task in 2d: Call {contact.first_name}'), for an action editor's list.
+
+    Raises `ActionError` (field `actions.<index>`) when the action can't be saved.
+    """
+    with db.read() as s:
+        return describe(s, normalize(s, action, index))
+
+
 # -- saving ----------------------------------------------------------------------
 
 
