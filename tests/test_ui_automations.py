@@ -234,7 +234,8 @@ async def test_a_bad_template_is_refused_in_the_action_form(db):
         await pilot.press("4", "n")
         app.screen.query_one(ActionList).focus()
         await pilot.press("enter")  # on "+ Add an action"
-        await pilot.press("down", "down", "down", "down", "enter")  # Log an activity note
+        await pilot.press("l", "enter")  # a letter jumps: Log an activity note
+        assert app.screen.kind == "log_note"
         app.screen.query_one("#field-template", Input).value = "Hi {contact.nick}"
         await pilot.press("enter")
         assert isinstance(app.screen, ActionForm)  # refused: stays open
@@ -340,8 +341,12 @@ async def test_an_unknown_deal_in_the_filter_says_so(db):
 # -- safety: failures, slow actions, idle deals -------------------------------------------------------
 
 
-async def test_a_failing_command_notifies_and_the_move_stands(db):
-    make(db, "Broken", _failing_command(), stage="Qualified")
+@pytest.mark.parametrize(("action", "says"), [
+    (_failing_command(), "exited with status 3"),  # slow: fails on the worker, after the move
+    ({"type": "log_note", "template": "{contact.company}"}, "came out empty"),  # quick: rolled back
+], ids=["slow", "quick"])
+async def test_a_failing_action_notifies_and_the_move_stands(db, action, says):
+    make(db, "Broken", {"type": "add_tag", "tag": "seen"}, action, stage="Qualified")
     app = JtekApp(db)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -349,9 +354,9 @@ async def test_a_failing_command_notifies_and_the_move_stands(db):
         await settle(app, pilot)
         assert stage_of(db, "Beach cabin") == "Qualified"
         [run] = A.list_runs(db)
-        assert run.outcome == "error" and "exit" in run.detail
+        assert run.outcome == "error" and says in run.detail
         failed = [m for m in messages(app) if m.startswith("Automation failed")]
-        assert len(failed) == 1 and "“Broken”" in failed[0] and "Beach cabin" in failed[0]
+        assert len(failed) == 1 and "“Broken”" in failed[0] and "Beach cabin" in failed[0] and says in failed[0]
         assert app.is_running
 
 

@@ -74,7 +74,7 @@ from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.opportunities import _apply as apply_filters
 from jtek_tui.domain.pipelines import OPEN
 from jtek_tui.logfile import log_exception
-from jtek_tui.models import Automation, AutomationRun, Opportunity
+from jtek_tui.models import Automation, AutomationRun, Opportunity, Pipeline, Stage, TeamMember
 
 OK, ERROR, SKIPPED = "ok", "error", "skipped"
 OUTCOMES = (OK, ERROR, SKIPPED)
@@ -479,9 +479,14 @@ def list_automations(db: Database) -> list[AutomationRow]:
     """Every automation in firing order, with its last run."""
     with db.read() as s:
         autos = list(s.scalars(select(Automation).order_by(Automation.position, Automation.id)))
+        # Held for the duration: the session's identity map is weak, so without these the
+        # stage/pipeline/member look-ups of every description would each hit the database.
+        names = [*s.scalars(select(Stage)), *s.scalars(select(Pipeline)), *s.scalars(select(TeamMember))]
         latest = select(func.max(AutomationRun.id)).group_by(AutomationRun.automation_id)
         last = {r.automation_id: r for r in _runs(s, AutomationRun.id.in_(latest))}
-        return [_row(s, a, last.get(a.id)) for a in autos]
+        rows = [_row(s, a, last.get(a.id)) for a in autos]
+        del names
+        return rows
 
 
 def get_automation(db: Database, ref: str | int) -> AutomationRow:

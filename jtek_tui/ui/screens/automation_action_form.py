@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -100,12 +100,28 @@ class ActionTypePicker(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label("Add an action: what should it do?", classes="dialog-title")
             yield OptionList(*options, id="action-types", markup=False)
-            yield Label(Content.styled("↑↓ choose · enter pick · esc cancel", "dim"))
+            yield Label(Content.styled("↑↓ or a letter choose · enter pick · esc cancel", "dim"))
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
         choices.highlighted = 1
         choices.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter jumps to the next kind starting with it (`c` → Create a follow-up task)."""
+        letter = (event.character or "").lower()
+        if not letter.isalpha():
+            return
+        choices = self.query_one(OptionList)
+        start = choices.highlighted or 0
+        count = choices.option_count
+        for step in range(1, count + 1):
+            option = choices.get_option_at_index((start + step) % count)
+            spec = ACTIONS.get(option.id or "")
+            if spec is not None and spec.label.lower().startswith(letter):
+                choices.highlighted = (start + step) % count
+                event.stop()
+                return
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

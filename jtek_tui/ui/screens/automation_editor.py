@@ -168,7 +168,7 @@ class AutomationEditor(ModalScreen[int | None]):
                         yield Select(STATUSES, id="status", prompt="choose", compact=True)
                     with Horizontal(classes="form-line trigger-part", id="part-created"):
                         yield Label("", classes="form-label")
-                        yield Static(Content.styled("in any stage, by anyone (the CLI and imports too)", "dim"),
+                        yield Static(Content.styled("whenever a new deal is saved, from any screen or the command line", "dim"),
                                      markup=False)
                     with Horizontal(classes="form-line trigger-part", id="part-stale"):
                         yield Label("", classes="form-label")

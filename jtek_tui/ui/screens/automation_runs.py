@@ -43,7 +43,7 @@ class RunLogScreen(ModalScreen[None]):
         Binding("enter", "open_run", "Details", tooltip="Everything the highlighted run did, in full"),
         Binding("o", "open_deal", "Open deal", tooltip="Open the highlighted run's deal"),
         Binding("f,slash", "filters", "Filter", key_display="f",
-                tooltip="Filter by automation, outcome or deal (tab moves between the filters)"),
+                tooltip="Filter by automation, outcome or deal (tab between them)"),
         Binding("x", "clear_filters", "Clear filters", tooltip="Show every run again"),
         Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="All keys of this screen"),
     ]
