@@ -142,8 +142,8 @@ class JtekApp(App):
             return
         try:
             self.call_from_thread(callback, *args, **kwargs)
-        except RuntimeError:
-            pass  # the app stopped meanwhile
+        except Exception:  # noqa: BLE001 - the app stopped meanwhile: a notice is not worth a crash
+            pass
 
     # -- live refresh ---------------------------------------------------------------
     def poll_changes(self) -> None:

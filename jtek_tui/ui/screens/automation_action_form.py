@@ -270,7 +270,7 @@ class ActionForm(ModalScreen[dict | None]):
             value = f"+{days}d" if days not in (None, "") else ""
         if param.kind == "argv" and isinstance(value, list):
             value = shlex.join(value)
-        if param.kind == "int" and value is None and param.default is not None and len(self.action) == 1:
+        if value is None and param.default is not None and len(self.action) == 1:  # a new action
             value = param.default
         if isinstance(widget, TextArea):
             widget.text = str(value or "")
