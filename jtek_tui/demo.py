@@ -179,7 +179,7 @@ def _conversations(db, rnd: random.Random, team: list[int], now) -> None:
         end = deal.closed_at or now
         span = max((end - deal.created_at).total_seconds(), 3600)
 
-        def when(fraction: float):
+        def when(fraction: float, deal=deal, span=span):  # bound now: called within this iteration
             return min(deal.created_at + timedelta(seconds=span * fraction), now - timedelta(minutes=5))
 
         db.actor_id = deal.assignee_id or rnd.choice(team)

@@ -26,7 +26,7 @@ def test_connection_pragmas(db):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert raw.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: acknowledged means on disk
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL (WAL: safe against process kills)
 
 
 def test_writes_begin_immediate(db):
@@ -120,3 +120,26 @@ def test_env_var_overrides(monkeypatch, tmp_path):
     db = open_database(None)
     assert db.path == target
     db.dispose()
+
+
+def test_data_version_ignores_own_writes_but_sees_others(db, db_path):
+    """The live-refresh poll must not reload after this process's own change."""
+    from jtek_tui.domain import contacts as C
+
+    before = db.data_version()
+    C.create_contact(db, "Mine")
+    assert db.data_version() == before
+    other = open_database(str(db_path), login="bob")
+    try:
+        C.create_contact(other, "Theirs")
+    finally:
+        other.dispose()
+    assert db.data_version() != before
+
+
+def test_write_inside_read_is_a_programming_error(db):
+    from jtek_tui.domain import contacts as C
+
+    with db.read():
+        with pytest.raises(RuntimeError, match="inside a read"):
+            C.create_contact(db, "Nope")

@@ -75,7 +75,7 @@ async def test_move_keys_write_history_and_focus_follows(db, forward, back):
         await pilot.press(forward)
         assert stage_of(db, "Condo downtown") == "Contacted"
         assert focused_card(app) == "Condo downtown"
-        assert app.focused.stage.name == "Contacted"
+        assert board(app).focused_list().stage.name == "Contacted"
         assert column_names(app)["Contacted"] == ["Condo downtown", "Beach cabin"]
         await pilot.press(forward)
         assert stage_of(db, "Condo downtown") == "Qualified"
@@ -283,7 +283,7 @@ async def test_form_creates_a_new_contact_inline(db):
         await pilot.pause()
         row = O.list_opportunities(db, text=["zed"])[0]
         assert row.contact == "Zed Newman" and row.value_cents is None
-        assert "—" in card_lines(app.focused)  # no value is shown as a dash
+        assert "—" in card_lines(board(app).focused_list())  # no value is shown as a dash
 
 
 async def test_escape_cancels_the_form(db):
@@ -392,7 +392,7 @@ async def test_pipeline_switch_is_remembered(db, db_path):
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert focused_card(again) == "Office lease"
-        assert again.focused.stage.name == "Qualified"
+        assert board(again).focused_list().stage.name == "Qualified"
 
 
 async def test_section_keys_help_and_quit(db):

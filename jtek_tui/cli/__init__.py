@@ -29,8 +29,13 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print(Text(f"jtek: {message}"), soft_wrap=True)
         return code
 
+    from jtek_tui.cli.root import NOTICES
+
+    NOTICES.clear()
     try:
         result = cli.main(args=argv, prog_name="jtek", standalone_mode=False)
+        for notice in NOTICES:
+            err_console.print(Text(f"jtek: note: {notice}"), soft_wrap=True)
         return result if isinstance(result, int) else 0
     except click.exceptions.Abort:
         return fail("aborted.", 1)

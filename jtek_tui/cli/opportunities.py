@@ -143,7 +143,12 @@ def _report(row_id: int, state: State, verb: str) -> None:
 def move(state: State, ref: str, stage: str) -> None:
     """Move an opportunity to STAGE of its pipeline."""
     oid = resolve(state, ref)
+    before = O.get_row(state.db(), oid).stage_id
     O.move_opportunity(state.db(), oid, stage)
+    row = O.get_row(state.db(), oid)
+    if row.stage_id == before:
+        say(f"#{row.id} {row.name} is already in {row.stage}; nothing changed.")
+        return
     _report(oid, state, "Moved")
 
 

@@ -25,6 +25,7 @@ class State:
             from jtek_tui.domain.bootstrap import open_database
 
             self._db = open_database(self.target)
+            NOTICES.extend(self._db.notices)  # printed after a successful command
         return self._db
 
     def close(self) -> None:
@@ -34,6 +35,10 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+#: Remarks made while opening the database (read-only mode, a failed daily
+#: backup): shown on stderr after a command succeeds, so an error stays one line.
+NOTICES: list[str] = []
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -368,7 +368,7 @@ class _Book:
         keys = [Opportunity.stage_id if "stage" in dims else sa.null(),
                 Opportunity.assignee_id if "assignee" in dims else sa.null(),
                 bucket if "bucket" in dims else sa.null()]
-        grouped = [key for key, dim in zip(keys, ("stage", "assignee", "bucket")) if dim in dims]
+        grouped = [key for key, dim in zip(keys, ("stage", "assignee", "bucket"), strict=True) if dim in dims]
         rows = sc.session.execute(
             select(*keys, func.count(), func.count(Opportunity.value_cents), func.sum(_value()),
                    func.sum(_weighted()))

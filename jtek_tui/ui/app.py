@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Callable
@@ -62,6 +63,16 @@ class JtekApp(App):
         self._listen_to_automations()
         self.run_due_automations()
         self.set_interval(RUN_DUE_SECONDS, self.run_due_automations)
+        self.call_after_refresh(self._settle_memory)
+        for notice in self.db.notices:  # read-only mode, a failed daily backup, …
+            self.notify(notice, severity="warning", timeout=10)
+
+    def _settle_memory(self) -> None:
+        """Move everything alive after start-up (modules, the first board load)
+        out of the garbage collector's sight: full collections over thousands
+        of long-lived objects were pausing key presses by ~80 ms."""
+        gc.collect()
+        gc.freeze()
 
     def on_unmount(self) -> None:
         self._stop_listening_to_automations()

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.widgets.select import InvalidSelectValueError
 
@@ -45,6 +45,7 @@ from jtek_tui.domain.pipelines import StageInfo
 from jtek_tui.ui.screens.automation_action_form import ActionForm, ActionTypePicker, summary_of
 from jtek_tui.ui.screens.opportunity_form import field_row
 from jtek_tui.ui.text import clean
+from jtek_tui.ui.widgets.footer import StableFooter
 
 #: The trigger picker, in words.
 KINDS: list[tuple[str, str]] = [
@@ -203,7 +204,7 @@ class AutomationEditor(ModalScreen[int | None]):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Label(Content.styled("ctrl+s save · esc cancel", "dim"), classes="panel-hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield StableFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#form-banner").display = False

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from jtek_tui.db import Database
 from jtek_tui.domain import automations as A
@@ -24,6 +24,7 @@ from jtek_tui.domain.errors import JtekError
 from jtek_tui.domain.formatting import local
 from jtek_tui.ui.messages import DataChanged, OpenOpportunity
 from jtek_tui.ui.text import clean, cut, fit
+from jtek_tui.ui.widgets.footer import StableFooter
 from jtek_tui.ui.widgets.row_list import Cells, RowList
 from jtek_tui.ui.widgets.run_outcome import OUTCOMES, long_when, outcome_label, short_when
 
@@ -68,7 +69,7 @@ class RunLogScreen(ModalScreen[None]):
             yield RowList(self._cells, header=self._header, empty="No runs match.", id="run-list")
             with VerticalScroll(id="run-preview"):
                 yield Static("", id="run-preview-text", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield StableFooter(compact=True, show_command_palette=False)
 
     @property
     def runs(self) -> RowList:

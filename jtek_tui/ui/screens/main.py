@@ -6,12 +6,13 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from jtek_tui.ui.messages import DataChanged, SummaryChanged
 from jtek_tui.ui.sections import SECTIONS
 from jtek_tui.ui.sections.base import Section
 from jtek_tui.ui.widgets.chrome import AppHeader, Sidebar
+from jtek_tui.ui.widgets.footer import StableFooter
 
 #: Below this the board can't show a readable column: say so instead of drawing rubble.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -26,7 +27,7 @@ class MainScreen(Screen):
             with ContentSwitcher(initial=SECTIONS[0][0], id="sections"):
                 for _, _, factory in SECTIONS:
                     yield factory()
-        yield Footer(compact=True, show_command_palette=False)
+        yield StableFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         db = self.app.db  # type: ignore[attr-defined]

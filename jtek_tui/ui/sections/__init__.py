@@ -7,6 +7,7 @@ from collections.abc import Callable
 from jtek_tui.ui.sections.automations import AutomationsSection
 from jtek_tui.ui.sections.base import PlaceholderSection, Section
 from jtek_tui.ui.sections.board import BoardSection
+from jtek_tui.ui.sections.reports import ReportsSection
 
 
 def _placeholder(section_id: str, title: str, note: str) -> Callable[[], Section]:
@@ -18,7 +19,6 @@ SECTIONS: list[tuple[str, str, Callable[[], Section]]] = [
     ("opportunities", "Opportunities", BoardSection),
     ("contacts", "Contacts", _placeholder(
         "contacts", "Contacts", "The contacts list is not built yet. Use `jtek contact list` meanwhile.")),
-    ("reports", "Reports", _placeholder(
-        "reports", "Reports", "The reports dashboard is not built yet.")),
+    ("reports", "Reports", ReportsSection),
     ("automations", "Automations", AutomationsSection),
 ]

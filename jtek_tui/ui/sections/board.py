@@ -58,6 +58,42 @@ class FilterBar(Horizontal):
         yield Static("", id="filter-status", markup=False)
 
 
+class BoardColumns(Horizontal, can_focus=True):
+    """The row of columns; holds keyboard focus for the whole board.
+
+    Cursor keys go to the board's current column. Keeping focus here (instead
+    of in each column) means moving between columns changes no focus, which
+    Textual answers with a full-screen repaint.
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor('up')", "Previous card", show=False, tooltip="Previous card"),
+        Binding("down,j", "cursor('down')", "Next card", show=False, tooltip="Next card"),
+        Binding("home,g", "cursor('first')", "First card", show=False, tooltip="First card in the column"),
+        Binding("end,G", "cursor('last')", "Last card", show=False, tooltip="Last card in the column"),
+        Binding("pageup", "cursor('page_up')", "Page up", show=False, tooltip="A page of cards up"),
+        Binding("pagedown", "cursor('page_down')", "Page down", show=False, tooltip="A page of cards down"),
+    ]
+
+    def action_cursor(self, how: str) -> None:
+        board = self.parent
+        cards = board.focused_list() if isinstance(board, BoardSection) else None
+        if cards is not None:
+            cards.move_cursor(how)
+
+    def _on_focus(self, event) -> None:
+        self._light(True)
+
+    def _on_blur(self, event) -> None:
+        self._light(False)
+
+    def _light(self, lit: bool) -> None:
+        board = self.parent
+        cards = board.focused_list() if isinstance(board, BoardSection) else None
+        if cards is not None and isinstance(cards.parent, KanbanColumn):
+            cards.parent.set_current(True, lit)
+
+
 class BoardSection(Section):
     SECTION_ID = "opportunities"
     TITLE = "Opportunities"
@@ -96,20 +132,22 @@ class BoardSection(Section):
         self._filter_timer: Timer | None = None
         self._totals = (0, 0)
         self._visible = (0, 0)
+        #: The column that had focus last (focus may be in a dialog meanwhile).
+        self._last_list: CardList | None = None
 
     def help_groups(self) -> list[tuple[str, list[type]]]:
-        return [("Board", [type(self)]), ("Cards", [CardList])]
+        return [("Board", [type(self)]), ("Cards", [BoardColumns])]
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield FilterBar(id="filter-bar")
-        yield Horizontal(id="columns")  # scrolls via CSS; no scroll keys of its own
+        yield BoardColumns(id="columns")  # scrolls via CSS; no scroll keys of its own
         yield RowList(self._closed_cells, header=self._closed_header, empty="No closed deals yet.",
                       id="closed")
 
     @property
-    def columns(self) -> Horizontal:
-        return self.query_one("#columns", Horizontal)
+    def columns(self) -> BoardColumns:
+        return self.query_one("#columns", BoardColumns)
 
     @property
     def closed_list(self) -> RowList:
@@ -187,6 +225,7 @@ class BoardSection(Section):
             for row in rows:
                 by_stage.setdefault(row.stage_id, []).append(row)
             for cards in self.card_lists():
+                cards.forget_drawing()
                 cards.set_rows(by_stage.get(cards.stage.id, []), keep_id=focus_card)
         self.update_stats()
 
@@ -203,7 +242,12 @@ class BoardSection(Section):
         self.stages = P.list_stages(self.db, self.pipeline_id)  # names may have changed
         self.load(focus_card=row.id if row else None)
 
-    def update_stats(self) -> None:
+    def update_stats(self, *, totals_from_board: bool = False) -> None:
+        """Column headers and the header summary from the cards in memory.
+
+        Unfiltered, the board holds every open deal of the pipeline, so its sums
+        are the pipeline totals and need no query after a move.
+        """
         count = total = 0
         for column in self.query(KanbanColumn):
             rows = column.card_list.rows
@@ -212,6 +256,8 @@ class BoardSection(Section):
             count += len(rows)
             total += value
         self._visible = (count, total)
+        if totals_from_board and not self.filter_text and not self.showing_closed:
+            self._totals = (count, total)
         status = self.query_one("#filter-status", Static)
         if self.filter_text:
             status.update(Content.assemble(
@@ -246,11 +292,10 @@ class BoardSection(Section):
 
     # -- focus -------------------------------------------------------------------
     def focused_list(self) -> CardList | None:
-        focused = self.screen.focused
-        if isinstance(focused, CardList) and focused in self.card_lists():
-            return focused
+        """The board's current column (focus itself stays on `BoardColumns`)."""
         lists = self.card_lists()
-        return next((c for c in lists if c.has_class("-last-focused")), lists[0] if lists else None)
+        current = self._last_list
+        return current if current in lists else (lists[0] if lists else None)
 
     def current_row(self) -> OppRow | None:
         if self.showing_closed:
@@ -261,10 +306,15 @@ class BoardSection(Section):
     def focus_list(self, cards: CardList | None) -> None:
         if cards is None:
             return
-        for other in self.card_lists():
-            other.set_class(other is cards, "-last-focused")
-        cards.focus()
+        previous = self._last_list
+        self._last_list = cards
+        columns = self.columns
+        if previous is not None and previous is not cards and isinstance(previous.parent, KanbanColumn):
+            previous.parent.set_current(False, False)
+        columns.focus()
         column = cards.parent
+        if isinstance(column, KanbanColumn):
+            column.set_current(True, columns.has_focus or self.screen.focused is columns)
         if column is not None:
             self.columns.scroll_to_widget(column, animate=False)
 
@@ -274,10 +324,8 @@ class BoardSection(Section):
         else:
             self.focus_list(self.focused_list())
 
-    def on_card_list_highlighted(self, event: CardList.Highlighted) -> None:
-        if event.cards.has_focus:
-            for other in self.card_lists():
-                other.set_class(other is event.cards, "-last-focused")
+    def on_card_list_clicked(self, event: CardList.Clicked) -> None:
+        self.focus_list(event.cards)
 
     def action_focus_column(self, delta: int) -> None:
         if self.showing_closed:
@@ -342,8 +390,7 @@ class BoardSection(Section):
             if target is not None:
                 target.set_rows([fresh] + target.rows, keep_id=fresh.id)
                 self.focus_list(target)
-        self._totals = O.open_totals(self.db, self.pipeline_id)
-        self.update_stats()
+        self.update_stats(totals_from_board=True)
         return fresh
 
     def _focus_card(self, opp_id: int) -> None:

@@ -13,7 +13,6 @@ from datetime import date
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.errors import NoWidget
 from textual.geometry import Region, Size
@@ -48,8 +47,13 @@ class CardFlags:
     idle_days: int | None  # set when rotting
 
 
-class CardList(ScrollView, can_focus=True, inherit_bindings=False):
-    """The cards of one stage, with a cursor."""
+class CardList(ScrollView, can_focus=False, inherit_bindings=False):
+    """The cards of one stage, with a cursor.
+
+    Not focusable: the board's `BoardColumns` holds focus and sends the keys to
+    the active column. Moving between columns then changes no focus, which in
+    Textual repaints the whole screen.
+    """
 
     COMPONENT_CLASSES = {
         "cards--title",
@@ -62,14 +66,6 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         "cards--cursor-blur",
         "cards--empty",
     }
-    BINDINGS = [
-        Binding("up,k", "cursor_by(-1)", "Previous card", show=False),
-        Binding("down,j", "cursor_by(1)", "Next card", show=False),
-        Binding("home,g", "cursor_first", "First card", show=False),
-        Binding("end,G", "cursor_last", "Last card", show=False),
-        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
-        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
-    ]
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
@@ -80,6 +76,13 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.cards = cards
             self.row = row
+
+    class Clicked(Message):
+        """A card was clicked: the board makes this the current column."""
+
+        def __init__(self, cards: CardList) -> None:
+            super().__init__()
+            self.cards = cards
 
     class Activated(Message):
         """A card was double-clicked."""
@@ -105,21 +108,30 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         self._flags: dict[int, CardFlags] = {}  # computed when a card is first drawn
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}  # component styles, reset when CSS changes
+        self._fingerprint: tuple[Style, ...] = ()
+        self._styles_checked = False
         self._drag_row: OppRow | None = None
         self._drag_hover: CardList | None = None
+        #: The board's current column; its cursor card is drawn as focused
+        #: while the board has focus (`lit`).
+        self.active = False
+        self.lit = False
 
     # -- data -----------------------------------------------------------------
     def set_rows(self, rows: list[OppRow], *, keep_id: int | None = None) -> None:
         """Replace the cards, keeping the cursor on `keep_id` (or the same card) if present."""
         current = self.current_row
         wanted = keep_id if keep_id is not None else (current.id if current else None)
-        self.rows = rows
-        self._flags = {}
-        self._cache.clear()
-        self.virtual_size = Size(self.size.width, max(0, len(rows) * CARD_HEIGHT - 1))
+        self.rows = rows  # drawn lines stay cached: they are keyed by card id and version
+        self._set_height(len(rows))
         index = self.index_of(wanted) if wanted is not None else None
         self.set_cursor(index if index is not None else min(self.cursor, max(0, len(rows) - 1)))
         self.refresh()
+
+    def forget_drawing(self) -> None:
+        """Drop drawn lines and flags (time has passed, names may have changed)."""
+        self._flags = {}
+        self._cache.clear()
 
     def flags_for(self, row: OppRow) -> CardFlags:
         """Overdue / rotting for one card, worked out when it is first drawn
@@ -152,8 +164,11 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         self._refresh_card(old)
         self._refresh_card(new)
         top = new * CARD_HEIGHT
-        if self.rows and not (self.scroll_offset.y <= top and top + CARD_LINES <= self.scroll_offset.y + self.size.height):
-            self.scroll_to_region(Region(0, top, 1, CARD_LINES), animate=False, immediate=True)
+        view_top, height = int(self.scroll_offset.y), self.size.height
+        if self.rows and not (view_top <= top and top + CARD_LINES <= view_top + height):
+            # Off screen: jump so the card sits mid-column. Scrolling repaints the
+            # whole column; half-page jumps mean one repaint per several key presses.
+            self.scroll_to(y=max(0, top - (height - CARD_LINES) // 2), animate=False, immediate=True)
         self.post_message(self.Highlighted(self, self.current_row))
 
     def _refresh_card(self, index: int) -> None:
@@ -161,30 +176,36 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         if -CARD_HEIGHT < top < self.size.height:
             self.refresh(Region(0, max(0, top), self.size.width, CARD_LINES))
 
-    def action_cursor_by(self, delta: int) -> None:
-        self.set_cursor(self.cursor + delta)
-
-    def action_cursor_first(self) -> None:
-        self.set_cursor(0)
-
-    def action_cursor_last(self) -> None:
-        self.set_cursor(len(self.rows) - 1)
-
-    def action_cursor_page(self, direction: int) -> None:
+    def move_cursor(self, how: str) -> None:
+        """`up`, `down`, `first`, `last`, `page_up`, `page_down`."""
         per_page = max(1, self.size.height // CARD_HEIGHT)
-        self.set_cursor(self.cursor + direction * per_page)
+        target = {
+            "up": self.cursor - 1, "down": self.cursor + 1, "first": 0, "last": len(self.rows) - 1,
+            "page_up": self.cursor - per_page, "page_down": self.cursor + per_page,
+        }[how]
+        self.set_cursor(target)
 
-    def _on_focus(self, event: events.Focus) -> None:
-        self._refresh_card(self.cursor)
-        self.post_message(self.Highlighted(self, self.current_row))
-
-    def _on_blur(self, event: events.Blur) -> None:
-        self._refresh_card(self.cursor)
+    def set_active(self, active: bool, lit: bool) -> None:
+        """Mark this the board's current column (and whether the board has focus)."""
+        if (active, lit) != (self.active, self.lit):
+            self.active, self.lit = active, lit
+            self._refresh_card(self.cursor)
+            if active:
+                self.post_message(self.Highlighted(self, self.current_row))
 
     def notify_style_update(self) -> None:
+        # Textual restyles on every focus change even when no rule depends on it;
+        # drawn lines are only thrown away if a style they use really changed.
         super().notify_style_update()
         self._styles = {}
-        self._cache.clear()
+        self._styles_checked = False
+
+    def _check_styles(self) -> None:
+        fingerprint = tuple(self._style(name) for name in ("base", *sorted(self.COMPONENT_CLASSES)))
+        if fingerprint != self._fingerprint:
+            self._fingerprint = fingerprint
+            self._cache.clear()
+        self._styles_checked = True
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -193,7 +214,19 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         return style
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, max(0, len(self.rows) * CARD_HEIGHT - 1))
+        self._set_height(len(self.rows), width=event.size.width)
+
+    def _set_height(self, cards: int, *, width: int | None = None) -> None:
+        """Set the scrollable height without a screen-wide layout pass.
+
+        `virtual_size` is a layout reactive; a card more or less in a column
+        changes nothing outside it, so set it quietly and repaint this widget.
+        """
+        size = Size(self.size.width if width is None else width, max(0, cards * CARD_HEIGHT - 1))
+        if size != self.virtual_size:
+            self.set_reactive(CardList.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
 
     # -- mouse -----------------------------------------------------------------
     def _row_at(self, y: int) -> int | None:
@@ -207,7 +240,7 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
         index = self._row_at(event.y)
         if index is None:
             return
-        self.focus()
+        self.post_message(self.Clicked(self))
         self.set_cursor(index)
         if event.chain >= 2:
             self.post_message(self.Activated(self, self.rows[index]))
@@ -259,6 +292,8 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- drawing ---------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
+        if not self._styles_checked:
+            self._check_styles()
         width = self.size.width
         line = y + int(self.scroll_offset.y)
         base = self._style("base")
@@ -272,7 +307,7 @@ class CardList(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         row = self.rows[index]
         is_cursor = index == self.cursor
-        state = 2 if is_cursor and self.has_focus else 1 if is_cursor else 0
+        state = 2 if is_cursor and self.active and self.lit else 1 if is_cursor else 0
         flags = self.flags_for(row)
         key = (row.id, row.version, sub, state, width, flags)
         strip = self._cache.get(key)

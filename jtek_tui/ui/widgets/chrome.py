@@ -7,14 +7,19 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 
-class AppHeader(Static):
-    """`Jtek › Opportunities · Buyers · 34 open deals · $18,120,000        alice`"""
+class AppHeader(Widget):
+    """`Jtek › Opportunities · Buyers · 34 open deals · $18,120,000        alice`
+
+    Renders itself (`render()` + `refresh()`): it changes on every move and a
+    `Static.update` would re-layout the screen each time.
+    """
 
     def __init__(self) -> None:
-        super().__init__(id="app-header", markup=False)
+        super().__init__(id="app-header")
         self.section = ""
         self.summary = ""
         self.who = ""
@@ -30,9 +35,9 @@ class AppHeader(Static):
             self.who = who
         if readonly is not None:
             self.readonly = readonly
-        self.refresh_content()
+        self.refresh()
 
-    def refresh_content(self) -> None:
+    def render(self) -> Content:
         left = Content.assemble(("◆ Jtek", "bold"), "  ", (self.section, "bold"))
         if self.summary:
             left = Content.assemble(left, "  ", self.summary)
@@ -41,10 +46,7 @@ class AppHeader(Static):
         room = max(0, width - right.cell_length - 2)
         if left.cell_length > room:
             left = left.truncate(room, ellipsis=True)
-        self.update(Content.assemble(left, " " * max(1, width - left.cell_length - right.cell_length - 1), right))
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.refresh_content()
+        return Content.assemble(left, " " * max(1, width - left.cell_length - right.cell_length - 1), right)
 
 
 class SidebarItem(Static):

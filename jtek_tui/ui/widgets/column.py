@@ -6,29 +6,49 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Static
+from textual.widget import Widget
 
 from jtek_tui.domain.formatting import money_short
 from jtek_tui.domain.pipelines import StageInfo
 from jtek_tui.ui.messages import NewOpportunity
-from jtek_tui.ui.widgets.card_list import CardList
+from jtek_tui.ui.widgets.card_list import CARD_HEIGHT, CardList
 
 
-class ColumnHeader(Static):
-    """Stage name with its "+" (new deal here), then card count and total value."""
+class ColumnHeader(Widget):
+    """Stage name with its "+" (new deal here), then card count and total value.
+
+    A plain widget with `render()`: updating it repaints two lines, where
+    `Static.update` would ask for a layout pass of the whole screen.
+    """
 
     def __init__(self, stage: StageInfo) -> None:
-        super().__init__(markup=False)
+        super().__init__()
         self.stage = stage
+        self.count = 0
+        self.total_cents = 0
+        self.position: int | None = None  # the cursor's card number, shown in long columns
 
-    def show(self, count: int, total_cents: int, width: int) -> None:
-        name = self.stage.name
-        inner = max(4, width - 2)
-        title = Content(name).truncate(inner - 2, ellipsis=True).stylize("bold")
+    def show(self, count: int, total_cents: int) -> None:
+        if (count, total_cents) != (self.count, self.total_cents):
+            self.count, self.total_cents = count, total_cents
+            self.refresh()
+
+    def show_position(self, position: int | None) -> None:
+        if position != self.position:
+            self.position = position
+            self.refresh()
+
+    def render(self) -> Content:
+        inner = max(4, self.size.width)
+        title = Content(self.stage.name).truncate(inner - 2, ellipsis=True).stylize("bold")
         plus = Content("+").stylize("bold $accent")
         pad = max(1, inner - title.cell_length - 1)
-        stats = Content(f"{count} deal{'s' if count != 1 else ''} · {money_short(total_cents)}").stylize("dim")
-        self.update(Content.assemble(title, " " * pad, plus, "\n", stats))
+        count = self.count
+        deals = f"{count:,} deal{'s' if count != 1 else ''}"
+        if self.position is not None:
+            deals = f"{self.position:,} of {count:,}"  # no scrollbar: say where the cursor is
+        stats = Content(f"{deals} · {money_short(self.total_cents)}").stylize("dim")
+        return Content.assemble(title, " " * pad, plus, "\n", stats)
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0 and event.x >= self.size.width - 3:
@@ -43,21 +63,26 @@ class KanbanColumn(Vertical):
         self.stage = stage
         self.header = ColumnHeader(stage)
         self.card_list = CardList(stage, id=f"cards-{stage.id}")
-        self._stats = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.card_list
 
     def set_stats(self, count: int, total_cents: int) -> None:
-        self._stats = (count, total_cents)
-        self.header.show(count, total_cents, self.size.width or 28)
+        self.header.show(count, total_cents)
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.header.show(*self._stats, event.size.width)
+    def set_current(self, current: bool, lit: bool) -> None:
+        """The board's current column: highlighted header, lit cursor card."""
+        self.header.set_class(current, "-focused")
+        self.card_list.set_active(current, lit)
+        self._show_position()
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.add_class("-focused")
+    def on_card_list_highlighted(self, event: CardList.Highlighted) -> None:
+        self._show_position()
 
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        self.remove_class("-focused")
+    def _show_position(self) -> None:
+        cards = self.card_list
+        visible = max(1, cards.size.height // CARD_HEIGHT)
+        long = len(cards.rows) > visible
+        self.header.show_position(cards.cursor + 1 if cards.active and long else None)
+
