@@ -264,6 +264,38 @@ def test_create_appointment(db, deal):
     assert appt.ends_at - appt.starts_at == timedelta(minutes=45)
 
 
+def test_appointment_belongs_to_the_deals_assignee_and_shows_in_the_timeline(db, deal):
+    """Notes, tasks and appointments go through the activities/appointments domain, so
+    they are ordinary entries: the appointment is the assignee's, the note is mine."""
+    from jtek_tui.domain import activities as ACT
+    from jtek_tui.domain import appointments as AP
+
+    bob = M.add_member(db, "Bob Stone", login="bob")
+    O.update_opportunity(db, deal.id, assignee=bob.id)
+    auto(
+        db,
+        "viewing",
+        "stage",
+        {"type": "create_appointment", "title": "Viewing", "days": 1},
+        {"type": "log_note", "template": "Booked a viewing for {member.name}"},
+        stage="Contacted",
+    )
+    O.move_opportunity(db, deal.id, "Contacted")
+    [appt] = AP.list_appointments(db, owner_id=bob.id)
+    assert appt.opportunity_id == deal.id and appt.title == "Viewing"
+    texts = [e.text for e in ACT.timeline(db, deal.contact_id) if e.source == "activity"]
+    assert "Booked a viewing for Bob Stone" in texts
+
+
+def test_a_note_that_renders_empty_fails_the_automation_not_the_move(db, deal):
+    auto(db, "phone note", "stage", {"type": "log_note", "template": "{contact.phone}"}, stage="Contacted")
+    O.move_opportunity(db, deal.id, "Contacted")
+    assert O.get_row(db, deal.id).stage == "Contacted"
+    [run] = A.list_runs(db)
+    assert run.outcome == "error" and "came out empty" in run.detail
+    assert activities(db, "note") == []
+
+
 def test_move_to_another_pipeline_fires_that_stage(db, deal):
     P.create_pipeline(db, "Closing", ["Escrow", "Inspection"])
     auto(

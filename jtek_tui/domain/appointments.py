@@ -294,11 +294,13 @@ def add_appointment(
     notes: str = "",
     opportunity: int | str | None = None,
     at: datetime | None = None,
+    owner_id: int | None = None,
 ) -> AppointmentResult:
     """Book an appointment for me (the acting member); one hour unless told.
 
-    Saved even when it overlaps my other scheduled appointments: the result
-    lists them so the front end can warn.
+    `owner_id` books it for another team member instead (an automation books
+    it for the deal's assignee). Saved even when it overlaps the owner's other
+    scheduled appointments: the result lists them so the front end can warn.
     """
     title = _clean_title(title)
     end = _end(starts_at, ends_at, duration)
@@ -308,7 +310,7 @@ def add_appointment(
         contact = _contact(s, contact_id)
         appt = Appointment(
             contact_id=contact.id, opportunity_id=contact_deal(s, contact.id, opportunity),
-            owner_id=db.actor_id, title=title, starts_at=starts_at, ends_at=end,
+            owner_id=owner_id if owner_id is not None else db.actor_id, title=title, starts_at=starts_at, ends_at=end,
             location=location, notes=notes, status=SCHEDULED, created_at=at or clock.now(),
         )
         s.add(appt)

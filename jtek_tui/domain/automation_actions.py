@@ -29,7 +29,7 @@ from jtek_tui.domain.automation_triggers import lookup_stage
 from jtek_tui.domain.errors import InputError, ValidationError
 from jtek_tui.domain.members import find_member
 from jtek_tui.domain.pipelines import LOST, find_pipeline, find_stage
-from jtek_tui.models import Activity, Appointment, Opportunity, Pipeline, Stage, TeamMember
+from jtek_tui.models import Opportunity, Pipeline, Stage, TeamMember
 
 
 class ActionError(ValidationError):
@@ -525,47 +525,41 @@ def parse_action(text: str) -> dict:
 
 
 # -- running the quick ones ------------------------------------------------------
-# Minimal private inserts for notes, tasks and appointments. They should switch
-# to the activities/appointments domain functions once those modules land.
 
 
-def _add_activity(
-    s: Session, opp: Opportunity, kind: str, body: str, due_at: datetime | None
-) -> Activity:
-    """TEMPORARY: direct insert until `jtek_tui.domain.activities` exists on main."""
-    db = s.info["db"]
-    activity = Activity(
-        contact_id=opp.contact_id,
-        opportunity_id=opp.id,
-        kind=kind,
-        body=body,
-        due_at=due_at,
-        author_id=db.actor_id,
-        created_at=clock.now(),
-    )
-    s.add(activity)
-    s.flush()
-    return activity
+def _log_activity(s: Session, opp: Opportunity, kind: str, body: str, due_at: datetime | None) -> int:
+    """A note or task on the deal's contact, through the activities domain (it joins the
+    move's transaction); the activity id."""
+    from jtek_tui.domain.activities import log_activity
+
+    if not body.strip():
+        raise ActionFailed(f"the {kind} came out empty: its template fields have no values here")
+    entry = log_activity(s.info["db"], opp.contact_id, kind, body, opportunity=opp.id, due_at=due_at)
+    assert entry.activity_id is not None
+    return entry.activity_id
 
 
-def _add_appointment(
+def _book_appointment(
     s: Session, opp: Opportunity, title: str, starts_at: datetime, ends_at: datetime, location: str
-) -> Appointment:
-    """TEMPORARY: direct insert until `jtek_tui.domain.appointments` exists on main."""
+) -> int:
+    """An appointment with the deal's contact, owned by the deal's assignee (else whoever
+    made the change), through the appointments domain; the appointment id."""
+    from jtek_tui.domain.appointments import add_appointment
+
+    if not title.strip():
+        raise ActionFailed("the appointment title came out empty: its template fields have no values here")
     db = s.info["db"]
-    appointment = Appointment(
-        contact_id=opp.contact_id,
-        opportunity_id=opp.id,
-        owner_id=opp.assignee_id or db.actor_id,
+    result = add_appointment(
+        db,
+        opp.contact_id,
         title=title,
         starts_at=starts_at,
         ends_at=ends_at,
         location=location,
-        created_at=clock.now(),
+        opportunity=opp.id,
+        owner_id=opp.assignee_id or db.actor_id,
     )
-    s.add(appointment)
-    s.flush()
-    return appointment
+    return result.appointment.id
 
 
 @dataclass
@@ -622,18 +616,18 @@ def run_quick(s: Session, action: dict, firing: Firing) -> str:
         O.update_opportunity(db, opp.id, expected_close=when)
         return f"expected close {when.isoformat()}"
     if kind == "log_note":
-        note = _add_activity(s, opp, "note", render(action["template"], firing.context(s)), None)
-        return f"note #{note.id} logged"
+        note = _log_activity(s, opp, "note", render(action["template"], firing.context(s)), None)
+        return f"note #{note} logged"
     if kind == "create_task":
         due = clock.now() + timedelta(days=int(action["days"]))
-        task = _add_activity(s, opp, "task", render(action["template"], firing.context(s)), due)
-        return f"task #{task.id} due {due.astimezone():%Y-%m-%d %H:%M}"
+        task = _log_activity(s, opp, "task", render(action["template"], firing.context(s)), due)
+        return f"task #{task} due {due.astimezone():%Y-%m-%d %H:%M}"
     if kind == "create_appointment":
         ctx = firing.context(s)
         day = clock.today() + timedelta(days=int(action["days"]))
         starts = datetime.combine(day, time.fromisoformat(action["time"])).astimezone()
         ends = starts + timedelta(minutes=int(action["minutes"]))
-        appointment = _add_appointment(
+        appointment = _book_appointment(
             s,
             opp,
             render(action["title"], ctx),
@@ -641,7 +635,7 @@ def run_quick(s: Session, action: dict, firing: Firing) -> str:
             ends,
             render(action.get("location", ""), ctx),
         )
-        return f"appointment #{appointment.id} at {starts:%Y-%m-%d %H:%M}"
+        return f"appointment #{appointment} at {starts:%Y-%m-%d %H:%M}"
     if kind == "move":
         stage = s.get(Stage, action["stage_id"])
         if stage is None:

@@ -74,7 +74,7 @@ from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.opportunities import _apply as apply_filters
 from jtek_tui.domain.pipelines import OPEN
 from jtek_tui.logfile import log_exception
-from jtek_tui.models import Automation, AutomationRun, Opportunity
+from jtek_tui.models import Automation, AutomationRun, Opportunity, Pipeline, Stage, TeamMember
 
 OK, ERROR, SKIPPED = "ok", "error", "skipped"
 OUTCOMES = (OK, ERROR, SKIPPED)
@@ -345,6 +345,16 @@ def validate_automation(
         return _check(s, spec, exclude)[1]
 
 
+def check_action(db: Database, action: dict, index: int = 0) -> str:
+    """Check one action as a form holds it (names, not ids) and describe it in one line
+    ('Task in 2d: Call {contact.first_name}'), for an action editor's list.
+
+    Raises `ActionError` (field `actions.<index>`) when the action can't be saved.
+    """
+    with db.read() as s:
+        return describe(s, normalize(s, action, index))
+
+
 # -- saving ----------------------------------------------------------------------
 
 
@@ -469,9 +479,14 @@ def list_automations(db: Database) -> list[AutomationRow]:
     """Every automation in firing order, with its last run."""
     with db.read() as s:
         autos = list(s.scalars(select(Automation).order_by(Automation.position, Automation.id)))
+        # Held for the duration: the session's identity map is weak, so without these the
+        # stage/pipeline/member look-ups of every description would each hit the database.
+        names = [*s.scalars(select(Stage)), *s.scalars(select(Pipeline)), *s.scalars(select(TeamMember))]
         latest = select(func.max(AutomationRun.id)).group_by(AutomationRun.automation_id)
         last = {r.automation_id: r for r in _runs(s, AutomationRun.id.in_(latest))}
-        return [_row(s, a, last.get(a.id)) for a in autos]
+        rows = [_row(s, a, last.get(a.id)) for a in autos]
+        del names
+        return rows
 
 
 def get_automation(db: Database, ref: str | int) -> AutomationRow:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +14,15 @@ from textual.app import App
 from textual.binding import Binding
 
 from jtek_tui.db import Database
+from jtek_tui.domain import automations as automations_domain
 from jtek_tui.domain.errors import JtekError
 from jtek_tui.ui.commands import JtekCommands
 from jtek_tui.ui.messages import DataChanged, NewOpportunity, OpenContact, OpenOpportunity
 from jtek_tui.ui.sections import SECTIONS
 
 POLL_SECONDS = 1.0
+#: How often idle-deal ("sits N days in a stage") automations are checked.
+RUN_DUE_SECONDS = 300.0
 
 
 class JtekApp(App):
@@ -41,6 +47,7 @@ class JtekApp(App):
         super().__init__(**kwargs)
         self.db = db
         self._data_version: int | None = None
+        self._quieted_listeners: list[Callable[[automations_domain.RunRow], None]] = []
         db.after_commit_runner = self._run_after_commit
 
     # -- start-up ----------------------------------------------------------------
@@ -53,6 +60,9 @@ class JtekApp(App):
         except JtekError:
             self._data_version = None
         self.set_interval(POLL_SECONDS, self.poll_changes)
+        self._listen_to_automations()
+        self.run_due_automations()
+        self.set_interval(RUN_DUE_SECONDS, self.run_due_automations)
         self.call_after_refresh(self._settle_memory)
         for notice in self.db.notices:  # read-only mode, a failed daily backup, …
             self.notify(notice, severity="warning", timeout=10)
@@ -64,17 +74,87 @@ class JtekApp(App):
         gc.collect()
         gc.freeze()
 
+    def on_unmount(self) -> None:
+        self._stop_listening_to_automations()
+
+    # -- automations: slow actions, idle deals, failures -------------------------------
     def _run_after_commit(self, callbacks: list[Callable[[], Any]]) -> None:
-        """Slow after-commit work (automation commands, webhooks, mail) runs off the UI thread."""
+        """Slow after-commit work (automation commands, webhooks, mail) runs off the UI thread,
+        so the key press that moved a card returns at once. Work committed on a worker
+        (idle-deal checks, a slow action finishing its run) continues on that worker."""
+        if threading.current_thread() is not threading.main_thread():
+            self._run_callbacks(callbacks)
+            return
+        self.run_worker(partial(self._run_callbacks, callbacks), thread=True, group="after-commit",
+                        exit_on_error=False)
 
-        def run_all() -> None:
-            for callback in callbacks:
-                try:
-                    callback()
-                except Exception as error:  # noqa: BLE001 - a failing action must never take the app down
-                    self.call_from_thread(self.notify, f"An automation failed: {error}", severity="error")
+    def _run_callbacks(self, callbacks: list[Callable[[], Any]]) -> None:
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception as error:  # noqa: BLE001 - a failing action must never take the app down
+                from jtek_tui.logfile import log_exception
 
-        self.run_worker(run_all, thread=True, group="after-commit")
+                log_exception(error)
+                self._on_ui(self.notify, f"An automation failed: {error}", severity="error", markup=False)
+
+    def run_due_automations(self) -> None:
+        """Fire idle-deal automations (on a worker: it may run slow actions too)."""
+        if self.db.readonly or any(w.group == "run-due" and not w.is_finished for w in self.workers):
+            return
+        self.run_worker(self._run_due, thread=True, group="run-due", exit_on_error=False)
+
+    def _run_due(self) -> None:
+        try:
+            automations_domain.run_due(self.db)
+        except JtekError:
+            pass  # busy or read-only now: the next round (or another agent's jtek) gets them
+        except Exception as error:  # noqa: BLE001 - never take the app down from a timer
+            from jtek_tui.logfile import log_exception
+
+            log_exception(error)
+
+    def _listen_to_automations(self) -> None:
+        """Failed runs become notifications here; the CLI's stderr reporter would scribble
+        over the screen, so it is switched off while the TUI runs."""
+        cli = sys.modules.get("jtek_tui.cli.automations")
+        reporter = getattr(cli, "_report_problem", None)
+        if reporter is not None:
+            automations_domain.remove_run_listener(reporter)
+            self._quieted_listeners.append(reporter)
+        automations_domain.add_run_listener(self._automation_ran)
+
+    def _stop_listening_to_automations(self) -> None:
+        automations_domain.remove_run_listener(self._automation_ran)
+        for listener in self._quieted_listeners:  # slow work finishing after the screen closed
+            automations_domain.add_run_listener(listener)
+        self._quieted_listeners.clear()
+
+    def _automation_ran(self, run: automations_domain.RunRow) -> None:
+        """Called after every run, usually from a worker thread."""
+        if run.outcome == automations_domain.ERROR:
+            self._on_ui(self.report_failed_run, run)
+
+    def report_failed_run(self, run: automations_domain.RunRow) -> None:
+        deal = f"#{run.opportunity_id} {run.opportunity}" if run.opportunity_id else "a deleted deal"
+        self.notify(
+            f"“{run.automation}” on {deal}: {run.summary}\n"
+            "The change itself was saved. The run log (4, then r) has the details.",
+            title="Automation failed", severity="error", timeout=12, markup=False,
+        )
+
+    def _on_ui(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run on the UI thread, from whichever thread we are on; silently skipped once the
+        app is closing (the run log keeps the outcome)."""
+        if not self.is_running:
+            return
+        if threading.current_thread() is threading.main_thread():
+            callback(*args, **kwargs)
+            return
+        try:
+            self.call_from_thread(callback, *args, **kwargs)
+        except Exception:  # noqa: BLE001 - the app stopped meanwhile: a notice is not worth a crash
+            pass
 
     # -- live refresh ---------------------------------------------------------------
     def poll_changes(self) -> None:
@@ -126,6 +206,13 @@ class JtekApp(App):
 
     async def action_quit(self) -> None:
         """Quit, remembering each section's place (pipeline, column, card) first."""
+        pending = sum(1 for w in self.workers if w.group == "after-commit" and not w.is_finished)
+        if pending:
+            from rich.text import Text
+
+            self._exit_renderables.append(Text(
+                f"Jtek is finishing {pending} automation run{'s' if pending != 1 else ''} still in progress "
+                "(commands, webhooks, email stop at their time limit)…"))
         main = self.main_screen
         if main is not None:
             from jtek_tui.ui.sections.base import Section

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from jtek_tui.ui.sections.automations import AutomationsSection
 from jtek_tui.ui.sections.base import PlaceholderSection, Section
 from jtek_tui.ui.sections.board import BoardSection
 from jtek_tui.ui.sections.reports import ReportsSection
@@ -19,6 +20,5 @@ SECTIONS: list[tuple[str, str, Callable[[], Section]]] = [
     ("contacts", "Contacts", _placeholder(
         "contacts", "Contacts", "The contacts list is not built yet. Use `jtek contact list` meanwhile.")),
     ("reports", "Reports", ReportsSection),
-    ("automations", "Automations", _placeholder(
-        "automations", "Automations", "The automations screen is not built yet.")),
+    ("automations", "Automations", AutomationsSection),
 ]
