@@ -467,3 +467,19 @@ async def test_wide_and_cjk_names_keep_columns_aligned(db):
             line = "".join(seg.text for seg in cards.render_line(y))
             assert cell_len(line) == cards.size.width
         assert "…" in card_lines(cards)
+
+
+async def test_lost_reasons_used_before_are_shown_literally(db):
+    row = O.list_opportunities(db, text=["lake"])[0]
+    O.mark_lost(db, row.id, "[red]too pricey[/] [USD]")
+    app = JtekApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        options = app.screen.query_one("#reasons")
+        prompt = options.get_option_at_index(0).prompt
+        assert getattr(prompt, "plain", str(prompt)) == "[red]too pricey[/] [USD]"
+        await pilot.press("escape", "enter", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        titles = [text_of(label) for label in app.screen.query(".section-title")]
+        assert titles[0] == "Opportunity panel"  # the panel's own keys come first

@@ -32,7 +32,10 @@ class DetailScreen(ModalScreen[bool]):
         Binding("e", "edit", "Edit"),
         Binding("s", "focus_stage", "Stage"),
         Binding("o", "open_contact", "Contact"),
+        Binding("question_mark", "app.help", "Keys", key_display="?"),
     ]
+
+    HELP_GROUPS: list = []  # filled below: the panel's own keys first in ?
 
     def __init__(self, opportunity_id: int) -> None:
         super().__init__(classes="slide-panel detail")
@@ -182,3 +185,6 @@ FIELDS = [
     ("Created", "created"),
     ("Updated", "updated"),
 ]
+
+
+DetailScreen.HELP_GROUPS = [("Opportunity panel", [DetailScreen])]

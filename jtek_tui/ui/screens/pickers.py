@@ -88,7 +88,8 @@ class LostReasonScreen(ModalScreen[str | None]):
             yield Input(placeholder="Why was it lost?", id="reason")
             yield Label("", id="reason-error", classes="field-error")
             yield Label(Content.styled("Used before (↓ to pick):" if self.reasons else "", "dim"))
-            yield OptionList(*[Option(clean(r), id=str(i)) for i, r in enumerate(self.reasons)], id="reasons")
+            yield OptionList(*[Option(Content(clean(r)), id=str(i)) for i, r in enumerate(self.reasons)],
+                             id="reasons")
 
     def on_mount(self) -> None:
         self.query_one("#reasons").display = bool(self.reasons)
@@ -101,7 +102,7 @@ class LostReasonScreen(ModalScreen[str | None]):
         matches = [(i, r) for i, r in enumerate(self.reasons) if all(w in r.lower() for w in words)]
         options = self.query_one("#reasons", OptionList)
         options.clear_options()
-        options.add_options([Option(clean(r), id=str(i)) for i, r in matches])
+        options.add_options([Option(Content(clean(r)), id=str(i)) for i, r in matches])
         options.display = bool(matches)
 
     @on(Input.Submitted, "#reason")
