@@ -167,6 +167,34 @@ def _populate(db, rnd: random.Random) -> None:
     db.actor_id = me
     _conversations(db, history, team, now)
     db.actor_id = me
+    _automations(db)
+
+
+def _automations(db) -> None:
+    """Two everyday workflows, added last so the back-dated history above did
+    not fire them: moving a card in the demo shows them at work."""
+    from jtek_tui.domain import automations as A
+    from jtek_tui.domain.automation_triggers import Filters, TriggerSpec
+
+    A.create_automation(db, A.AutomationSpec(
+        name="Offer made: follow up in 2 days",
+        trigger=TriggerSpec("stage_changed_to", stage="Offer Made"),
+        filters=Filters(pipeline="Buyers"),
+        actions=[
+            {"type": "add_tag", "tag": "offer-out"},
+            {"type": "create_task", "template": "Call {contact.first_name} about the offer on {opportunity.name}",
+             "days": 2},
+        ],
+    ))
+    A.create_automation(db, A.AutomationSpec(
+        name="Won: thank-you card",
+        trigger=TriggerSpec("status_changed_to", status="won"),
+        actions=[
+            {"type": "add_tag", "tag": "past-client"},
+            {"type": "log_note", "template": "Closed {opportunity.name} for {opportunity.value}: "
+                                             "send {contact.first_name} a thank-you card."},
+        ],
+    ))
 
 
 def _conversations(db, rnd: random.Random, team: list[int], now) -> None:

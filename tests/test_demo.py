@@ -30,3 +30,19 @@ def test_demo_database(jtek, tmp_path):
     assert path.stat().st_mtime_ns == mtime  # built once
     assert jtek("demo", "--reset", "--no-open", db=None).code == 0
     assert path.stat().st_mtime_ns != mtime
+
+
+def test_demo_automations_fire_on_a_move(jtek):
+    from jtek_tui.config import demo_db_path
+    from jtek_tui.domain import automations as A
+    from jtek_tui.domain import contacts as C
+
+    assert jtek("demo", "--no-open", db=None).code == 0
+    db = open_database(str(demo_db_path()))
+    try:
+        assert len(A.list_automations(db)) == 2
+        deal = next(r for r in O.list_opportunities(db) if r.pipeline == "Buyers" and r.stage == "Showing")
+        O.move_opportunity(db, deal.id, "Offer Made")
+        assert "offer-out" in C.contact_row(db, deal.contact_id).tags
+    finally:
+        db.dispose()
