@@ -169,11 +169,10 @@ class JtekApp(App):
 
     def broadcast_change(self, *, opportunity_id: int | None = None, external: bool = False) -> None:
         """Tell the visible screens to re-read (the main screen forwards to its section)."""
-        message = DataChanged(opportunity_id=opportunity_id, external=external)
+        main = self.main_screen
         for screen in self.screen_stack:
-            if hasattr(screen, "reload") or screen is self.main_screen:
+            if hasattr(screen, "reload") or screen is main:
                 screen.post_message(DataChanged(opportunity_id=opportunity_id, external=external))
-        del message
 
     @property
     def main_screen(self):
@@ -255,12 +254,12 @@ class JtekApp(App):
         board = self.main_screen.query_one(BoardSection) if self.main_screen else None
 
         def saved(opp_id: int | None) -> None:
+            if board is not None and self.screen is self.main_screen and self.main_screen.current is board:
+                board.after_form(opp_id)  # re-reads and focuses the new card itself
+                return
             if opp_id is not None:
                 self.broadcast_change(opportunity_id=opp_id)
-            if board is not None and self.screen is self.main_screen and self.main_screen.current is board:
-                board.after_form(opp_id)
-            else:
-                self._refocus()
+            self._refocus()
 
         self.push_screen(form, saved)
 

@@ -17,7 +17,6 @@ from jtek_tui.ui.text import clean
 class JtekCommands(Provider):
     def _static(self) -> list[tuple[str, object, str]]:
         app = self.app
-        board = "opportunities"
         commands: list[tuple[str, object, str]] = [
             ("New opportunity", partial(app.board_action, "new_opportunity"), "Open the opportunity form"),
             ("Filter the board", partial(app.board_action, "filter"), "Words, @member, #tag, closing:month, overdue, value>100k"),
@@ -32,7 +31,6 @@ class JtekCommands(Provider):
         for pipeline in P.list_pipelines(app.db):
             commands.append((f"Switch pipeline: {clean(pipeline.name)}",
                              partial(app.board_action, "show_pipeline_by_id", pipeline.id), "Show this pipeline"))
-        del board
         return commands
 
     async def discover(self) -> Hits:
