@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from jtek_tui.ui.sections.base import PlaceholderSection, Section
 from jtek_tui.ui.sections.board import BoardSection
+from jtek_tui.ui.sections.contacts import ContactsSection
 
 
 def _placeholder(section_id: str, title: str, note: str) -> Callable[[], Section]:
@@ -15,8 +16,7 @@ def _placeholder(section_id: str, title: str, note: str) -> Callable[[], Section
 #: (id, sidebar title, factory)
 SECTIONS: list[tuple[str, str, Callable[[], Section]]] = [
     ("opportunities", "Opportunities", BoardSection),
-    ("contacts", "Contacts", _placeholder(
-        "contacts", "Contacts", "The contacts list is not built yet. Use `jtek contact list` meanwhile.")),
+    ("contacts", "Contacts", ContactsSection),
     ("reports", "Reports", _placeholder(
         "reports", "Reports", "The reports dashboard is not built yet.")),
     ("automations", "Automations", _placeholder(
