@@ -603,7 +603,8 @@ MARKUP = "[bold]Zed[/] [@click=app.quit]x[/] price [USD] [/foo]"
 
 async def test_a_contact_named_with_markup_shows_literally(db):
     zed = C.create_contact(db, MARKUP, email="zed@example.com", company="[i]Acme[/i]", tags=["[red]hot"])
-    A.log_activity(db, zed.id, "note", "[b]not bold[/b]")
+    O.create_opportunity(db, contact=zed.id, name="[/foo] deal [b]x")
+    A.log_activity(db, zed.id, "note", "[b]not bold[/b]\nsecond line \x1b[2J")
     AP.add_appointment(db, zed.id, title="[blink]Tour[/]", starts_at=NOW + timedelta(days=3))
     app = JtekApp(db)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -617,7 +618,15 @@ async def test_a_contact_named_with_markup_shows_literally(db):
         await pilot.press("right_square_bracket", "right_square_bracket")
         assert "[blink]Tour[/]" in "\n".join(lines_of(record.query_one("#appointment-list")))
         await pilot.press("right_square_bracket")
-        assert "[b]not bold[/b]" in text_of(record.query_one("#timeline-preview"))
-        await pilot.press("right_square_bracket", "t")  # Overview (wraps round), tags
+        record.query_one("#timeline").cursor = next(
+            i for i, e in enumerate(record.query_one("#timeline").rows) if e.kind == "note")
+        preview = text_of(record.query_one("#timeline-preview"))
+        assert "[b]not bold[/b]\nsecond line  [2J" in preview  # lines kept, the escape character gone
+        await pilot.press("l")  # the Deal list shows the deal's name literally
+        deal = app.screen.query_one("#opportunity", Select)
+        deal.value = O.list_opportunities(db, OppQuery(contact_id=zed.id))[0].id
+        await pilot.pause()
+        assert "[/foo] deal [b]x" in text_of(deal.query_one("SelectCurrent #label"))
+        await pilot.press("escape", "right_square_bracket", "t")  # Overview (wraps round), tags
         assert MARKUP[:20] in text_of(app.screen.query_one("#tag-title"))
     assert app.return_code in (None, 0)

@@ -23,6 +23,7 @@ from jtek_tui.domain import opportunities as O
 from jtek_tui.domain.errors import JtekError, ValidationError
 from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.parsing import parse_datetime
+from jtek_tui.ui.screens.appointment_form import deal_option
 from jtek_tui.ui.screens.contact_form import show_banner, show_message
 from jtek_tui.ui.screens.opportunity_form import field_row
 from jtek_tui.ui.text import clean, cut
@@ -129,8 +130,7 @@ class ActivityForm(ModalScreen[int | None]):
         contact = C.get_contact(self.db, self.contact_id)
         deals = O.list_opportunities(self.db, OppQuery(contact_id=self.contact_id, status=None, order="created"))
         deal_select = self.query_one("#opportunity", Select)
-        deal_select.set_options([(cut(clean(d.name), 50) + ("" if d.status == "open" else f" ({d.status})"), d.id)
-                                 for d in deals])
+        deal_select.set_options([(deal_option(d), d.id) for d in deals])
         title = "Edit entry" if self.activity_id is not None else "Log activity"
         self.query_one(".panel-title", Label).update(
             Content.assemble(title, " · ", (cut(clean(contact.name), 40), "bold")))

@@ -46,6 +46,11 @@ def overlap_text(clashes: list[AP.AppointmentRow], *, saved: bool = False) -> st
             f"({first.when()}){more}{tail}")
 
 
+def deal_option(deal: O.OppRow) -> Content:
+    """A deal in a form's Deal list: Content, because a Select parses plain strings as markup."""
+    return Content.assemble(cut(clean(deal.name), 50), ("" if deal.status == "open" else f" ({deal.status})", "dim"))
+
+
 def plain_minutes(delta: timedelta) -> str:
     """A length as the duration field reads it back: `1h`, `1h30m`, `45m`."""
     minutes = int(delta.total_seconds() // 60)
@@ -109,8 +114,7 @@ class AppointmentForm(ModalScreen[int | None]):
             (cut(clean(contact.name), 40), "bold")))
         deals = O.list_opportunities(self.db, OppQuery(contact_id=self.contact_id, status=None, order="created"))
         deal_select = self.query_one("#opportunity", Select)
-        deal_select.set_options([(cut(clean(d.name), 50) + ("" if d.status == "open" else f" ({d.status})"), d.id)
-                                 for d in deals])
+        deal_select.set_options([(deal_option(d), d.id) for d in deals])
         if self.appointment_id is not None:
             row = AP.get_appointment(self.db, self.appointment_id)
             self.query_one("#title", Input).value = row.title
@@ -215,7 +219,7 @@ class AppointmentForm(ModalScreen[int | None]):
             show_banner(self, str(error))
             return
         if result.clashes:
-            self.app.notify(overlap_text(result.clashes, saved=True), severity="warning", timeout=8)
+            self.app.notify(overlap_text(result.clashes, saved=True), markup=False, severity="warning", timeout=8)
         self.dismiss(result.appointment.id)
 
     def _show_errors(self, errors: dict[str, str]) -> None:

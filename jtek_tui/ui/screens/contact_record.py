@@ -14,17 +14,13 @@ contact fixed) and opened with the board's own detail panel (`OpenOpportunity`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.geometry import Region
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Label, Static
 
@@ -38,190 +34,23 @@ from jtek_tui.domain.activities import TimelineEntry
 from jtek_tui.domain.appointments import AppointmentRow
 from jtek_tui.domain.contacts import ContactRow, ContactSummary
 from jtek_tui.domain.errors import JtekError, NotFoundError
-from jtek_tui.domain.formatting import DASH, initials, local, money, money_short
+from jtek_tui.domain.formatting import DASH, local, money
 from jtek_tui.domain.opportunities import OppQuery, OppRow
+from jtek_tui.ui.changes import announce_change
 from jtek_tui.ui.messages import DataChanged, NewOpportunity, OpenOpportunity
-from jtek_tui.ui.sections.contacts import age, announce_change
 from jtek_tui.ui.text import clean, cut, fit
 from jtek_tui.ui.widgets.chrome import AppHeader
-from jtek_tui.ui.widgets.row_list import Cells, RowList
+from jtek_tui.ui.widgets.contact_list import age
+from jtek_tui.ui.widgets.record_lists import (
+    AppointmentList,
+    DealList,
+    Heading,
+    RecordList,
+    TimelineList,
+)
+from jtek_tui.ui.widgets.record_tabs import TABS, OverviewScroll, Pairs, TabRow
+from jtek_tui.ui.widgets.row_list import RowList
 
-TABS = (("overview", "Overview"), ("opportunities", "Opportunities"), ("appointments", "Appointments"),
-        ("activity", "Activity"))
-WIDE = 110
-
-
-# -- pieces ---------------------------------------------------------------------------------
-
-class TabRow(Static):
-    """`Overview │ Opportunities 3 │ Appointments 2 │ Activity 24` — click or ←/→ to switch."""
-
-    class Selected(Message):
-        def __init__(self, tab: str) -> None:
-            super().__init__()
-            self.tab = tab
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
-        self.labels: list[tuple[str, str]] = [(tab, title) for tab, title in TABS]
-        self.active = TABS[0][0]
-        self._spans: list[tuple[int, int, str]] = []
-
-    def show(self, labels: list[tuple[str, str]] | None = None, active: str | None = None) -> None:
-        if labels is not None:
-            self.labels = labels
-        if active is not None:
-            self.active = active
-        parts: list = []
-        self._spans = []
-        x = 0
-        for i, (tab, label) in enumerate(self.labels):
-            if i:
-                parts.append((" │ ", "dim"))
-                x += 3
-            text = f" {label} "
-            parts.append((text, "bold reverse") if tab == self.active else (text, ""))
-            self._spans.append((x, x + len(text), tab))
-            x += len(text)
-        parts.append(("   ←/→ switch", "dim"))
-        self.update(Content.assemble(*parts))
-
-    def on_click(self, event: events.Click) -> None:
-        for start, end, tab in self._spans:
-            if start <= event.x < end:
-                self.post_message(self.Selected(tab))
-                return
-
-
-class OverviewScroll(VerticalScroll, inherit_bindings=False):
-    """The Overview tab's focus stop: scrolls up and down; ←/→ stay free for switching tabs."""
-
-    BINDINGS = [
-        Binding("up", "scroll_up", "Scroll up", show=False),
-        Binding("down", "scroll_down", "Scroll down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Top", show=False),
-        Binding("end", "scroll_end", "Bottom", show=False),
-    ]
-
-
-class Pairs(Horizontal):
-    """Labels and values in two aligned columns: two widgets, not two per line (the
-    record opens faster); a value too long for the line ends in an ellipsis."""
-
-    def compose(self) -> ComposeResult:
-        yield Static("", classes="pairs-labels", markup=False)
-        yield Static("", classes="pairs-values", markup=False)
-
-    def show(self, pairs: list[tuple[str, str]]) -> None:
-        self.query_one(".pairs-labels", Static).update(Content("\n".join(label for label, _ in pairs)))
-        self.query_one(".pairs-values", Static).update(Content("\n".join(clean(value) for _, value in pairs)))
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A group title inside a list ("Upcoming · 2"); the cursor skips it."""
-
-    id: str
-    text: str
-
-
-_NOTHING = object()
-
-
-class RecordList(RowList):
-    """A record tab's list: RowList with group headings the cursor steps over."""
-
-    @staticmethod
-    def key_of(row) -> object:
-        """Timeline entries are told apart by `key` (ids repeat across sources), the rest by `id`."""
-        return getattr(row, "key", None) or getattr(row, "id", None)
-
-    def set_rows(self, rows: list, *, keep_id=None) -> None:  # type: ignore[override]
-        current = self.current_row
-        wanted = keep_id if keep_id is not None else (self.key_of(current) if current is not None else None)
-        index = next((i for i, r in enumerate(rows) if self.key_of(r) == wanted), None)
-        super().set_rows(rows, keep_id=_NOTHING)  # RowList matches by `id`; the cursor is placed here
-        if index is not None:
-            self.cursor = index
-        self._settle(1)
-
-    def _settle(self, direction: int) -> None:
-        """Move off a heading, in `direction` first, then the other way."""
-        rows = self.rows
-        if not rows or not isinstance(rows[self.cursor], Heading):
-            return
-        for step in (direction, -direction):
-            i = self.cursor
-            while 0 <= i < len(rows) and isinstance(rows[i], Heading):
-                i += step
-            if 0 <= i < len(rows):
-                self.cursor = i
-                return
-
-    def action_cursor_by(self, delta: int) -> None:
-        if not self.rows:
-            return
-        target = max(0, min(len(self.rows) - 1, self.cursor + delta))
-        step = 1 if delta > 0 else -1
-        while 0 <= target < len(self.rows) and isinstance(self.rows[target], Heading):
-            target += step
-        if 0 <= target < len(self.rows):
-            self.cursor = target
-
-    def action_cursor_to(self, index: int) -> None:
-        if self.rows:
-            self.cursor = index % len(self.rows)
-            self._settle(1 if index >= 0 else -1)
-
-    @property
-    def row_width(self) -> int:
-        """The width rows are laid out for: without the scrollbar when there is one."""
-        return self.scrollable_content_region.width or self.size.width
-
-    def reveal(self) -> None:
-        """Scroll the cursor into view (after the list was hidden in another tab)."""
-        if self.rows:
-            self.scroll_to_region(Region(0, self.cursor + self.top, 1, 1), animate=False, force=True,
-                                  immediate=True)
-
-    @property
-    def current_item(self):
-        row = self.current_row
-        return None if isinstance(row, Heading) else row
-
-
-class DealList(RecordList):
-    BINDINGS = [
-        Binding("enter", "screen.open_deal", "Open", tooltip="Open the deal: fields, stage, history"),
-        Binding("a,plus", "screen.add_opportunity", "Add", key_display="a",
-                tooltip="+ Add Opportunity: the board's form, contact fixed"),
-        Binding("e", "screen.edit_deal", "Edit deal", tooltip="Edit the deal (the board's form)"),
-    ]
-
-
-class AppointmentList(RecordList):
-    BINDINGS = [
-        Binding("a", "screen.add_appointment", "Add", tooltip="Book an appointment (warns about overlaps)"),
-        Binding("enter,e", "screen.edit_appointment", "Edit", key_display="e",
-                tooltip="Edit: title, start, duration or end, location, notes, deal"),
-        Binding("space", "screen.appointment_done", "Done", tooltip="Mark a past appointment done (held) / undo"),
-        Binding("c", "screen.cancel_appointment", "Cancel appt", tooltip="Cancel the appointment (asks)"),
-    ]
-
-
-class TimelineList(RecordList):
-    BINDINGS = [
-        Binding("space", "screen.tick_task", "Tick", tooltip="Tick a task done / not done"),
-        Binding("e", "screen.edit_entry", "Edit", tooltip="Edit an entry you logged (kind, text, due, deal)"),
-        Binding("x,delete", "screen.delete_entry", "Delete", key_display="x",
-                tooltip="Delete an entry you logged (asks)"),
-        Binding("enter", "screen.open_entry", "Open deal", tooltip="Open the deal the entry is about"),
-    ]
-
-
-# -- the screen -------------------------------------------------------------------------------
 
 class ContactRecord(Screen[bool]):
     BINDINGS = [
@@ -246,6 +75,7 @@ class ContactRecord(Screen[bool]):
         self.deal_ids: set[int] | None = None
         self._awaiting_deal = False
         self._timeline_seen = False
+        self._gone = False
 
     @property
     def db(self) -> Database:
@@ -275,21 +105,18 @@ class ContactRecord(Screen[bool]):
                 with Horizontal(classes="pane-bar"):
                     yield Button("+ Add Opportunity", id="add-opportunity", compact=True)
                     yield Static("", id="deals-stats", classes="pane-stats", markup=False)
-                yield DealList(self._deal_cells, header=self._deal_header, empty="No deals yet: a adds one.",
-                               id="deal-list", classes="jtek-list")
+                yield DealList(id="deal-list", classes="jtek-list")
             with Vertical(id="pane-appointments"):
                 with Horizontal(classes="pane-bar"):
                     yield Button("+ Book appointment", id="add-appointment", compact=True)
                     yield Static("", id="appointments-stats", classes="pane-stats", markup=False)
-                yield AppointmentList(self._appointment_cells, empty="No appointments yet: a books one.",
-                                      id="appointment-list", classes="jtek-list")
+                yield AppointmentList(id="appointment-list", classes="jtek-list")
                 yield Static("", id="appointment-preview", classes="preview", markup=False)
             with Vertical(id="pane-activity"):
                 with Horizontal(classes="pane-bar"):
                     yield Button("+ Log activity", id="log-activity", compact=True)
                     yield Static("", id="activity-stats", classes="pane-stats", markup=False)
-                yield TimelineList(self._timeline_cells, empty="Nothing logged yet: l logs a call, note or task.",
-                                   id="timeline", classes="jtek-list")
+                yield TimelineList(id="timeline", classes="jtek-list")
                 yield Static("", id="timeline-preview", classes="preview", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -311,11 +138,13 @@ class ContactRecord(Screen[bool]):
             past = AP.list_appointments(self.db, contact_id=self.contact_id, when="past")
             entries = A.timeline(self.db, self.contact_id)
         except NotFoundError:
-            self.app.notify("That contact was deleted (perhaps by someone else).", severity="warning")
-            self.dismiss(True)
+            self._gone = True
+            if self.app.screen is self:  # else when the form or panel on top closes
+                self.app.notify("That contact was deleted (perhaps by someone else).", severity="warning")
+                self.dismiss(True)
             return
         except JtekError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), markup=False, severity="error")
             return
         self.row = row
         self._show_title(row)
@@ -335,7 +164,7 @@ class ContactRecord(Screen[bool]):
         self.reload()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        if self.row is not None:
+        if self.row is not None or self._gone:
             self.reload()  # a panel opened from here may have changed things without saying
 
     def _show_title(self, row: ContactRow) -> None:
@@ -357,7 +186,7 @@ class ContactRecord(Screen[bool]):
             ("Tags", "  ".join("#" + clean(t) for t in row.tags) or "none yet (t adds)"),
             ("Added", local(row.created_at, "%Y-%m-%d")),
         ]
-        self._fill_grid("#overview-fields", fields)
+        self.query_one("#overview-fields", Pairs).show(fields)
         now = clock.now()
         next_appt = summary.next_appointment
         lines = [
@@ -372,7 +201,7 @@ class ContactRecord(Screen[bool]):
                                                        if summary.overdue_tasks else ""))
              if summary.open_tasks else "none open"),
         ]
-        self._fill_grid("#overview-summary", lines)
+        self.query_one("#overview-summary", Pairs).show(lines)
 
     def _show_recent(self, entries: list[TimelineEntry]) -> None:
         """The Overview's glance at the timeline: open tasks (soonest due first) and the last few entries."""
@@ -395,9 +224,6 @@ class ContactRecord(Screen[bool]):
         self.query_one("#overview-recent", Static).update(
             Content("\n").join(recent) if recent else Content.styled("Nothing yet: l logs a call, a note or a task.",
                                                                      "dim"))
-
-    def _fill_grid(self, selector: str, pairs: list[tuple[str, str]]) -> None:
-        self.query_one(selector, Pairs).show(pairs)
 
     def _show_deals(self, deals: list[OppRow]) -> None:
         deal_list = self.query_one(DealList)
@@ -455,101 +281,6 @@ class ContactRecord(Screen[bool]):
         self.query_one("#activity-stats", Static).update(Content.styled(stats, "dim"))
         self._preview_entry()
 
-    # -- rows ------------------------------------------------------------------------------------
-    def _deal_layout(self, width: int) -> list[tuple[str, int, bool]]:
-        """Pipeline and stage columns as wide as their longest name (capped); the deal name gets the rest."""
-        wide = width >= WIDE
-        fixed = [("value", 12 if wide else 8, True), ("close", 12, False)]
-        if wide:
-            fixed.insert(0, ("status", 6, False))
-        room = max(24, width - 3 - sum(w for _, w, _ in fixed) - (2 + len(fixed)))
-        deals = self.query_one(DealList).rows
-        pipeline = min(max([8] + [cell_len(clean(d.pipeline)) for d in deals]), max(8, room // 5))
-        stage = min(max([5] + [cell_len(clean(d.stage)) for d in deals]), max(8, room // 4))
-        name = room - pipeline - stage
-        return [("name", name, False), ("pipeline", pipeline, False), ("stage", stage, False), *fixed]
-
-    def _deal_header(self, width: int) -> Cells:
-        width = self.query_one(DealList).row_width
-        titles = {"name": "Deal", "pipeline": "Pipeline", "stage": "Stage", "value": "Value", "close": "Close",
-                  "status": "Status"}
-        return [("   " + _join(self._deal_layout(width), titles), "")]
-
-    def _deal_cells(self, deal: OppRow, width: int) -> Cells:
-        width = self.query_one(DealList).row_width
-        mark = {"open": "●", "won": "✓", "lost": "✗"}[deal.status]
-        when = deal.expected_close.isoformat() if deal.expected_close else ""
-        if deal.status != "open":
-            when = local(deal.closed_at, "%Y-%m-%d") if deal.closed_at else when
-        elif deal.is_overdue():
-            when += " ⚠"
-        values = {"name": clean(deal.name), "pipeline": clean(deal.pipeline), "stage": clean(deal.stage),
-                  "value": money(deal.value_cents) if width >= WIDE else money_short(deal.value_cents),
-                  "close": when, "status": deal.status}
-        style = {"won": "rows--good", "lost": "rows--dim"}.get(deal.status, "")
-        return [(f" {mark} ", style), (_join(self._deal_layout(width), values), style)]
-
-    def _appointment_cells(self, item, width: int) -> Cells:
-        width = self.query_one(AppointmentList).row_width
-        if isinstance(item, Heading):
-            return [(" " + item.text, "rows--header")]
-        appt: AppointmentRow = item
-        now = clock.now()
-        mark = {"done": "✓", "cancelled": "✗"}.get(appt.status, "○")
-        when = appt.when()
-        flex = max(10, width - 5 - 22 - 2)
-        title = clean(appt.title)
-        if appt.status == AP.CANCELLED:
-            title += " (cancelled)"
-        elif appt.status == AP.SCHEDULED and appt.starts_at <= now < appt.ends_at:
-            title += " (now)"
-        elif appt.status == AP.SCHEDULED and appt.ends_at <= now:
-            title += " (held? space marks done)"
-        where = clean(appt.location)
-        deal = clean(appt.opportunity or "")
-        if width >= WIDE:
-            title_w, rest_w = flex * 45 // 100, flex - flex * 45 // 100 - 2
-            place_w = rest_w // 2
-            text = (f"{fit(title, title_w)}  {fit(where, place_w)} {cut(deal, rest_w - place_w - 1)}")
-        else:
-            title_w = flex * 60 // 100
-            text = f"{fit(title, title_w)}  {cut(where, flex - title_w - 2)}"
-        style = "rows--dim" if appt.status == AP.CANCELLED else ""
-        return [(f"   {mark} ", style), (fit(when, 22), style), ("  " + text, style)]
-
-    def _timeline_cells(self, entry: TimelineEntry, width: int) -> Cells:
-        width = self.query_one(TimelineList).row_width
-        now = clock.now()
-        at = entry.at.astimezone()
-        when = at.strftime("%b %d %H:%M") if at.year == now.astimezone().year else at.strftime("%b %d %Y")
-        label = entry.label
-        text = clean(entry.text)
-        style = ""
-        if entry.is_task:
-            if entry.is_done:
-                text = "✓ " + text
-                style = "rows--dim"
-            else:
-                text = "☐ " + text
-                if entry.due_at is not None:
-                    due = entry.due_at.astimezone()
-                    overdue = entry.is_overdue(now)
-                    text += f"  · due {due:%b %d %H:%M}" + ("  ⚠ overdue" if overdue else "")
-                    style = "rows--bad" if overdue else ""
-        elif entry.kind == "won":
-            style = "rows--good"
-        elif entry.source != "activity" or entry.kind == A.SYSTEM:
-            style = "rows--dim"
-        who = initials(entry.author) if entry.author else ""
-        flex = max(10, width - 1 - 12 - 1 - 10 - 1 - 4)
-        if width >= WIDE:
-            deal_w = min(30, flex // 4)
-            body = f"{fit(cut(text, flex - deal_w - 2), flex - deal_w - 2)}  {fit(clean(entry.opportunity or ''), deal_w)}"
-        else:
-            body = fit(cut(text, flex), flex)
-        return [(f" {fit(when, 12)} ", "rows--dim"), (fit(label, 10) + " ", "rows--strong" if not style else style),
-                (body, style), (f" {who:>3}", "rows--dim")]
-
     # -- previews ------------------------------------------------------------------------------------
     def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
         if isinstance(event.rows, AppointmentList):
@@ -573,7 +304,7 @@ class ContactRecord(Screen[bool]):
         if appt.owner:
             meta.append("with " + clean(appt.owner))
         preview.update(Content.assemble((clean(appt.title), "bold"), "\n", (" · ".join(meta), "dim"),
-                                        ("\n" + appt.notes.replace("\r", "")) if appt.notes else ""))
+                                        ("\n" + _lines(appt.notes)) if appt.notes else ""))
         preview.display = True
 
     def _preview_entry(self) -> None:
@@ -593,7 +324,7 @@ class ContactRecord(Screen[bool]):
                 meta.append("due " + local(entry.due_at, "%a %b %d %H:%M")
                             + (" ⚠ overdue" if entry.is_overdue() else ""))
             meta.append("done " + local(entry.done_at, "%b %d %H:%M") if entry.is_done else "open (space ticks)")
-        preview.update(Content.assemble((" · ".join(meta), "dim"), "\n", entry.text.replace("\r", "")))
+        preview.update(Content.assemble((" · ".join(meta), "dim"), "\n", _lines(entry.text)))
         preview.display = True
 
     # -- tabs ------------------------------------------------------------------------------------------
@@ -724,7 +455,7 @@ class ContactRecord(Screen[bool]):
                 AP.mark_appointment_done(self.db, appt.id)
                 self.notify(Content.assemble("Marked done: ", clean(appt.title), (" · space undoes", "dim")))
         except JtekError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), markup=False, severity="warning")
             return
         self._wrote()
 
@@ -744,7 +475,7 @@ class ContactRecord(Screen[bool]):
             try:
                 AP.cancel_appointment(self.db, appt.id)
             except JtekError as error:
-                self.notify(str(error), severity="warning")
+                self.notify(str(error), markup=False, severity="warning")
                 return
             self._wrote()
 
@@ -785,7 +516,7 @@ class ContactRecord(Screen[bool]):
         try:
             A.set_task_done(self.db, entry.source_id, not entry.is_done)
         except JtekError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), markup=False, severity="warning")
             return
         self._wrote()
 
@@ -817,7 +548,7 @@ class ContactRecord(Screen[bool]):
             try:
                 A.delete_activity(self.db, entry.source_id)
             except JtekError as error:
-                self.notify(str(error), severity="warning")
+                self.notify(str(error), markup=False, severity="warning")
                 return
             self._wrote()
 
@@ -852,12 +583,10 @@ ContactRecord.HELP_GROUPS = [
 ]
 
 
-def _join(columns: list[tuple[str, int, bool]], values: dict[str, str]) -> str:
-    out = []
-    for key, width, right in columns:
-        text = cut(values.get(key, ""), width)
-        out.append(text.rjust(width) if right else fit(text, width))
-    return " ".join(out)
+def _lines(text: str) -> str:
+    """Several lines of user text: each cleaned of control characters (an escape
+    sequence in a note must not reach the terminal), the line breaks kept."""
+    return "\n".join(clean(line) for line in text.splitlines())
 
 
 def _ago(when: datetime, now: datetime) -> str:
