@@ -110,8 +110,8 @@ class ActivityForm(ModalScreen[int | None]):
                 yield field_row("Kind", "kind", KindPicker(self.kind, id="kind"))
                 yield field_row("What", "text",
                                 TextArea(id="text", compact=True, soft_wrap=True, show_line_numbers=False))
-                yield field_row("Due", "due", Input(placeholder="tomorrow, +2d 10:00, 2027-01-31 (a date alone: 17:00)",
-                                                    id="due", compact=True))
+                yield field_row("Due", "due", Input(
+                    placeholder="tomorrow, +2d 10:00, 2027-01-31 (a date alone: 17:00)", id="due", compact=True))
                 if self.activity_id is None:
                     yield field_row("When", "at", Input(placeholder="now (or: yesterday 3pm, -2h)", id="at",
                                                         compact=True))
@@ -142,6 +142,10 @@ class ActivityForm(ModalScreen[int | None]):
                 self.query_one("#due", Input).value = entry.due_at.astimezone().strftime("%Y-%m-%d %H:%M")
             if entry.opportunity_id is not None:
                 deal_select.value = entry.opportunity_id
+        else:
+            open_deals = [d for d in deals if d.status == "open"]
+            if len(open_deals) == 1:  # link the deal only when it's unambiguous
+                deal_select.value = open_deals[0].id
         self._show_due()
         show_message(self, "kind", "←/→ or n c e s m t picks · tab to the text")
         if self.activity_id is None:

@@ -302,7 +302,7 @@ class ContactRecord(Screen[bool]):
         if appt.opportunity:
             meta.append("deal: " + clean(appt.opportunity))
         if appt.owner:
-            meta.append("with " + clean(appt.owner))
+            meta.append("agent: " + clean(appt.owner))
         preview.update(Content.assemble((clean(appt.title), "bold"), "\n", (" · ".join(meta), "dim"),
                                         ("\n" + _lines(appt.notes)) if appt.notes else ""))
         preview.display = True

@@ -121,7 +121,7 @@ class DealList(RecordList):
         room = max(24, width - 3 - sum(w for _, w, _ in fixed) - (2 + len(fixed)))
         deals = self.rows
         pipeline = min(max([8] + [cell_len(clean(d.pipeline)) for d in deals]), max(8, room // 5))
-        stage = min(max([5] + [cell_len(clean(d.stage)) for d in deals]), max(8, room // 4))
+        stage = min(max([5] + [cell_len(clean(d.stage)) for d in deals]), max(8, room // 3))
         name = room - pipeline - stage
         return [("name", name, False), ("pipeline", pipeline, False), ("stage", stage, False), *fixed]
 
@@ -139,7 +139,8 @@ class DealList(RecordList):
             when = local(deal.closed_at, "%Y-%m-%d") if deal.closed_at else when
         elif deal.is_overdue():
             when += " ⚠"
-        values = {"name": clean(deal.name), "pipeline": clean(deal.pipeline), "stage": clean(deal.stage),
+        values = {"name": _without_contact(deal.name, deal.contact), "pipeline": clean(deal.pipeline),
+                  "stage": clean(deal.stage),
                   "value": money(deal.value_cents) if width >= WIDE else money_short(deal.value_cents),
                   "close": when, "status": deal.status}
         style = {"won": "rows--good", "lost": "rows--dim"}.get(deal.status, "")
@@ -226,11 +227,19 @@ class TimelineList(RecordList):
         flex = max(10, width - 1 - 12 - 1 - 10 - 1 - 4)
         if width >= WIDE:
             deal_w = min(30, flex // 4)
-            body = f"{fit(cut(text, flex - deal_w - 2), flex - deal_w - 2)}  {fit(clean(entry.opportunity or ''), deal_w)}"
+            deal = _without_contact(entry.opportunity, entry.contact)
+            body = f"{fit(cut(text, flex - deal_w - 2), flex - deal_w - 2)}  {fit(deal, deal_w)}"
         else:
             body = fit(cut(text, flex), flex)
         return [(f" {fit(when, 12)} ", "rows--dim"), (fit(label, 10) + " ", "rows--strong" if not style else style),
                 (body, style), (f" {who:>3}", "rows--dim")]
+
+
+def _without_contact(name: str | None, contact: str) -> str:
+    """`Maria Johnson — Lake house` is just `Lake house` on Maria's own record (the
+    opportunity form suggests names that start with the contact's)."""
+    name, prefix = clean(name), f"{clean(contact)} — "
+    return name[len(prefix):] if name.startswith(prefix) and len(name) > len(prefix) else name
 
 
 def _join(columns: list[tuple[str, int, bool]], values: dict[str, str]) -> str:
