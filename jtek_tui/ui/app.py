@@ -264,7 +264,16 @@ class JtekApp(App):
         self.push_screen(form, saved)
 
     def on_open_contact(self, message: OpenContact) -> None:
-        self.notify("Contact records arrive with the Contacts screen; `jtek contact show` has them meanwhile.")
+        from jtek_tui.ui.screens.contact_record import ContactRecord
+
+        # Already open underneath (record → deal panel → "o"): go back to it rather than stack a copy.
+        open_record = next((s for s in reversed(self.screen_stack)
+                            if isinstance(s, ContactRecord) and s.contact_id == message.contact_id), None)
+        if open_record is not None:
+            while self.screen is not open_record:
+                self.pop_screen()
+            return
+        self.push_screen(ContactRecord(message.contact_id), lambda changed: self._refocus())
 
     def _refocus(self) -> None:
         main = self.main_screen

@@ -19,6 +19,11 @@ MIN_WIDTH, MIN_HEIGHT = 60, 16
 
 
 class MainScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        #: Sections that missed a change while hidden.
+        self._stale: set[str] = set()
+
     def compose(self) -> ComposeResult:
         yield Static("", id="too-small", markup=False)
         yield AppHeader()
@@ -53,6 +58,9 @@ class MainScreen(Screen):
         switcher = self.query_one(ContentSwitcher)
         switcher.current = section_id
         section = self.current
+        if section_id in self._stale:  # changed while hidden: catch up now
+            self._stale.discard(section_id)
+            section.reload()
         self.query_one(Sidebar).select(section_id)
         self.query_one(AppHeader).show(section=section.TITLE or {i: t for i, t, _ in SECTIONS}[section_id], summary=section.summary())
         section.focus_default()
@@ -65,5 +73,8 @@ class MainScreen(Screen):
             self.query_one(AppHeader).show(summary=event.text)
 
     def on_data_changed(self, event: DataChanged) -> None:
-        """Another process (or a panel) changed data: the visible section re-reads."""
-        self.current.reload()
+        """Data changed (another agent, a panel): the visible section re-reads now,
+        hidden ones when they are next shown."""
+        current = self.current
+        self._stale.update(s.id for s in self.query(Section) if s is not current and s.id)
+        current.reload()

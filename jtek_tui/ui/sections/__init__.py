@@ -5,20 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jtek_tui.ui.sections.automations import AutomationsSection
-from jtek_tui.ui.sections.base import PlaceholderSection, Section
+from jtek_tui.ui.sections.base import Section
 from jtek_tui.ui.sections.board import BoardSection
+from jtek_tui.ui.sections.contacts import ContactsSection
 from jtek_tui.ui.sections.reports import ReportsSection
-
-
-def _placeholder(section_id: str, title: str, note: str) -> Callable[[], Section]:
-    return lambda: PlaceholderSection(section_id, title, note)
-
 
 #: (id, sidebar title, factory)
 SECTIONS: list[tuple[str, str, Callable[[], Section]]] = [
     ("opportunities", "Opportunities", BoardSection),
-    ("contacts", "Contacts", _placeholder(
-        "contacts", "Contacts", "The contacts list is not built yet. Use `jtek contact list` meanwhile.")),
+    ("contacts", "Contacts", ContactsSection),
     ("reports", "Reports", ReportsSection),
     ("automations", "Automations", AutomationsSection),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from jtek_tui.db import Database
 from jtek_tui.ui.messages import DataChanged
@@ -45,21 +44,3 @@ class Section(Vertical):
 
     def on_data_changed(self, event: DataChanged) -> None:
         self.reload()
-
-
-class PlaceholderSection(Section):
-    """An area that is not built yet says so, plainly."""
-
-    def __init__(self, section_id: str, title: str, note: str) -> None:
-        super().__init__(id=section_id)
-        self.title = title
-        self.note = note
-
-    def compose(self):
-        yield Static(f"{self.title}\n\n{self.note}", classes="placeholder", markup=False)
-
-    def summary(self) -> str:
-        return self.title
-
-    def focus_default(self) -> None:
-        self.screen.set_focus(None)
