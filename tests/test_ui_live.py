@@ -46,3 +46,20 @@ async def test_an_open_detail_panel_follows_changes(db, db_path):  # noqa: F811
         await pilot.pause(1.5)
         value = app.screen.query_one("#detail-value").render()
         assert "$999" in getattr(value, "plain", str(value))
+
+
+async def test_a_hidden_board_catches_up_when_shown(db, db_path):  # noqa: F811
+    app = JtekApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("4")  # the board is hidden now
+        other = open_database(str(db_path), login="sam")
+        try:
+            condo = O.list_opportunities(other, text=["condo"])[0]
+            O.move_opportunity(other, condo.id, "Negotiation")
+        finally:
+            other.dispose()
+        await pilot.pause(1.5)
+        await pilot.press("1")
+        await pilot.pause()
+        assert column_names(app)["Negotiation"] == ["Condo downtown"]
