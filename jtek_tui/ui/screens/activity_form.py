@@ -13,10 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from jtek_tui.db import Database
 from jtek_tui.domain import activities as A
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import opportunities as O
@@ -24,8 +22,7 @@ from jtek_tui.domain.errors import JtekError, ValidationError
 from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.parsing import parse_datetime
 from jtek_tui.ui.screens.appointment_form import deal_option
-from jtek_tui.ui.screens.contact_form import show_banner, show_message
-from jtek_tui.ui.screens.opportunity_form import field_row
+from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
 from jtek_tui.ui.text import clean, cut
 
 FIELDS = ("kind", "text", "due", "at", "opportunity")
@@ -86,21 +83,14 @@ class KindPicker(Static, can_focus=True):
             x += len(kind) + 3
 
 
-class ActivityForm(ModalScreen[int | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
+class ActivityForm(FormPanel):
+    FIELDS = FIELDS
 
     def __init__(self, contact_id: int, *, activity_id: int | None = None, kind: str = "note") -> None:
-        super().__init__(classes="slide-panel")
+        super().__init__()
         self.contact_id = contact_id
         self.activity_id = activity_id
         self.kind = kind
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -182,7 +172,6 @@ class ActivityForm(ModalScreen[int | None]):
         show_message(self, field, f"= {when.astimezone():%a %b %d %Y, %H:%M}" if when else "")
 
     # -- saving --------------------------------------------------------------------------
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         show_banner(self, "")
         errors: dict[str, str] = {}
@@ -202,7 +191,7 @@ class ActivityForm(ModalScreen[int | None]):
             except ValidationError as error:
                 errors["at"] = str(error)
         if errors:
-            self._show_errors(errors)
+            self.show_errors(errors)
             return
         deal = self.query_one("#opportunity", Select).value
         opportunity = deal if isinstance(deal, int) else None
@@ -214,21 +203,10 @@ class ActivityForm(ModalScreen[int | None]):
                 entry = A.update_activity(self.db, self.activity_id, kind=self.kind, body=body, due_at=due,
                                           opportunity=opportunity)
         except ValidationError as error:
-            self._show_errors({FIELD_OF.get(error.field or "", "text"): str(error)})
+            self.show_errors({FIELD_OF.get(error.field or "", "text"): str(error)})
             return
         except JtekError as error:
             show_banner(self, str(error))
             return
         self.dismiss(entry.source_id)
 
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        for field, message in errors.items():
-            show_message(self, field, message, "error")
-        count = len(errors)
-        show_banner(self, f"Not saved: {count} field{'s need' if count > 1 else ' needs'} attention.")
-        first = min(errors, key=FIELDS.index)
-        self.query_one(f"#{first}").focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

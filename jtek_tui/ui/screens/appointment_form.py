@@ -13,13 +13,10 @@ from datetime import datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from jtek_tui.db import Database
 from jtek_tui.domain import appointments as AP
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import opportunities as O
@@ -28,8 +25,7 @@ from jtek_tui.domain.formatting import duration as human_duration
 from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.parsing import parse_datetime, parse_duration
 from jtek_tui.domain.unset import UNSET
-from jtek_tui.ui.screens.contact_form import show_banner, show_message
-from jtek_tui.ui.screens.opportunity_form import field_row
+from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
 from jtek_tui.ui.text import clean, cut
 
 FIELDS = ("title", "start", "duration", "end", "location", "opportunity", "notes")
@@ -58,23 +54,16 @@ def plain_minutes(delta: timedelta) -> str:
     return (f"{hours}h" if hours else "") + (f"{rest}m" if rest or not hours else "")
 
 
-class AppointmentForm(ModalScreen[int | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
+class AppointmentForm(FormPanel):
+    FIELDS = FIELDS
 
     def __init__(self, contact_id: int, *, appointment_id: int | None = None,
                  opportunity_id: int | None = None) -> None:
-        super().__init__(classes="slide-panel")
+        super().__init__()
         self.contact_id = contact_id
         self.appointment_id = appointment_id
         self.opportunity_id = opportunity_id
         self.clashes: list[AP.AppointmentRow] = []
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         editing = self.appointment_id is not None
@@ -185,7 +174,6 @@ class AppointmentForm(ModalScreen[int | None]):
         warning.display = bool(self.clashes)
 
     # -- saving ------------------------------------------------------------------------
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         show_banner(self, "")
         start, end, length, errors = self._times()
@@ -193,7 +181,7 @@ class AppointmentForm(ModalScreen[int | None]):
         if not title.strip():
             errors["title"] = "An appointment needs a title."
         if errors:
-            self._show_errors(errors)
+            self.show_errors(errors)
             return
         deal = self.query_one("#opportunity", Select).value
         values = {
@@ -213,7 +201,7 @@ class AppointmentForm(ModalScreen[int | None]):
                     duration=length if length is not None else (UNSET if end is not None else AP.DEFAULT_DURATION),
                     **values)
         except ValidationError as error:
-            self._show_errors({error.field if error.field in FIELDS else "title": str(error)})
+            self.show_errors({error.field if error.field in FIELDS else "title": str(error)})
             return
         except JtekError as error:
             show_banner(self, str(error))
@@ -222,14 +210,3 @@ class AppointmentForm(ModalScreen[int | None]):
             self.app.notify(overlap_text(result.clashes, saved=True), markup=False, severity="warning", timeout=8)
         self.dismiss(result.appointment.id)
 
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        for field, message in errors.items():
-            show_message(self, field, message, "error")
-        count = len(errors)
-        show_banner(self, f"Not saved: {count} field{'s need' if count > 1 else ' needs'} attention.")
-        first = min(errors, key=FIELDS.index)
-        self.query_one(f"#{first}").focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

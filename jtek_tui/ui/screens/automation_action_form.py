@@ -30,7 +30,7 @@ from jtek_tui.domain import pipelines as P
 from jtek_tui.domain.automation_actions import ACTIONS, ActionType, Param
 from jtek_tui.domain.automation_templates import FIELDS
 from jtek_tui.domain.errors import JtekError
-from jtek_tui.ui.screens.opportunity_form import field_row
+from jtek_tui.ui.screens.form_panel import field_row
 from jtek_tui.ui.text import clean
 
 #: What each field is called on screen (the catalogue's names are for files and the CLI).

@@ -43,7 +43,7 @@ from jtek_tui.domain.formatting import money
 from jtek_tui.domain.parsing import parse_money
 from jtek_tui.domain.pipelines import StageInfo
 from jtek_tui.ui.screens.automation_action_form import ActionForm, ActionTypePicker, summary_of
-from jtek_tui.ui.screens.opportunity_form import field_row
+from jtek_tui.ui.screens.form_panel import field_row, show_banner, show_message
 from jtek_tui.ui.text import clean
 from jtek_tui.ui.widgets.footer import StableFooter
 
@@ -217,7 +217,7 @@ class AutomationEditor(ModalScreen[int | None]):
         self._show_kind(self.query_one("#kind", Select).value)
         self.query_one(ActionList).show(self.items, highlight=0)
         for field in ("name", "trigger", "filters", "actions"):
-            self._message(field, "")
+            show_message(self, field, "")
         self._owner_note()
         self._start = self.spec_or_none()
         if spec is not None and self.automation_id is not None:
@@ -359,9 +359,9 @@ class AutomationEditor(ModalScreen[int | None]):
         try:
             cents = parse_money(event.value)
         except ValidationError as error:
-            self._message("filters", str(error))
+            show_message(self, "filters", str(error), "error")
             return
-        self._message("filters", f"value at least {money(cents)}" if cents is not None else "", hint=True)
+        show_message(self, "filters", f"value at least {money(cents)}" if cents is not None else "")
         self._changed()
 
     @on(Input.Submitted)
@@ -427,7 +427,7 @@ class AutomationEditor(ModalScreen[int | None]):
             try:
                 errors = A.validate_automation(self.db, spec, exclude=self.automation_id)
             except JtekError as error:
-                self._banner(str(error))
+                show_banner(self, str(error))
                 return [ValidationError(str(error))]
         self.show_errors(errors)
         return errors
@@ -437,7 +437,7 @@ class AutomationEditor(ModalScreen[int | None]):
         for error in errors:
             by_field.setdefault(error.field or "name", []).append(str(error))
         for field in ("name", "trigger", "filters", "actions"):
-            self._message(field, " ".join(by_field.get(field, [])))
+            show_message(self, field, " ".join(by_field.get(field, [])), "error")
         for index, item in enumerate(self.items):
             item.error = " ".join(by_field.get(f"actions.{index}", []))
             if not item.error:
@@ -445,20 +445,9 @@ class AutomationEditor(ModalScreen[int | None]):
         self.query_one(ActionList).show(self.items)
         if errors:
             count = len(errors)
-            self._banner(f"Not saved: {count} problem{'s' if count != 1 else ''} to fix (marked ✗ below).")
+            show_banner(self, f"Not saved: {count} problem{'s' if count != 1 else ''} to fix (marked ✗ below).")
         else:
             self.query_one("#form-banner").display = False
-
-    def _message(self, field: str, text: str, *, hint: bool = False) -> None:
-        label = self.query_one(f"#msg-{field}", Label)
-        label.update(Content(("✗ " if text and not hint else "") + text))
-        label.set_class(not hint and bool(text), "-error")
-        label.display = bool(text)
-
-    def _banner(self, text: str) -> None:
-        banner = self.query_one("#form-banner", Label)
-        banner.update(Content(text))
-        banner.display = True
 
     # -- the action list --------------------------------------------------------------------
     @on(ActionList.Requested)
@@ -516,7 +505,7 @@ class AutomationEditor(ModalScreen[int | None]):
         if self.checking:
             self.check()
         elif self.items:
-            self._message("actions", "")
+            show_message(self, "actions", "")
 
     # -- saving -----------------------------------------------------------------------------
     @on(Button.Pressed, "#save")
@@ -536,7 +525,7 @@ class AutomationEditor(ModalScreen[int | None]):
             self.show_errors(error.errors)
             return
         except JtekError as error:
-            self._banner(f"Not saved: {error}")
+            show_banner(self, f"Not saved: {error}")
             return
         self.notify(f"Saved “{spec.name.strip()}”{'' if spec.enabled else ' (off)'}.", markup=False)
         self.dismiss(saved_id)

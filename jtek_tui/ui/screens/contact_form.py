@@ -12,50 +12,25 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from jtek_tui.db import Database
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain.errors import JtekError, ValidationError
-from jtek_tui.ui.screens.opportunity_form import field_row
+from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
 from jtek_tui.ui.text import clean, cut
 
 FIELDS = ("name", "email", "phone", "company", "source", "tags")
 
 
-def show_message(screen, field: str, text: str | Content, kind: str = "hint") -> None:
-    """The line under a form field (`field_row`): a hint, a warning or an error."""
-    label = screen.query_one(f"#msg-{field}", Label)
-    label.update(text if isinstance(text, Content) else Content(text))
-    label.set_class(kind == "error" and bool(text), "-error")
-    label.set_class(kind == "warning" and bool(text), "-warning")
-    label.display = bool(text)
-
-
-def show_banner(screen, text: str) -> None:
-    banner = screen.query_one("#form-banner", Label)
-    banner.update(Content(text))
-    banner.display = bool(text)
-
-
-class ContactForm(ModalScreen[int | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
+class ContactForm(FormPanel):
+    FIELDS = FIELDS
 
     def __init__(self, contact_id: int | None = None) -> None:
-        super().__init__(classes="slide-panel")
+        super().__init__()
         self.contact_id = contact_id
         self._loaded: dict[str, str] = {}
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         editing = self.contact_id is not None
@@ -142,7 +117,6 @@ class ContactForm(ModalScreen[int | None]):
     def _value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value
 
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         show_banner(self, "")
         fields = {f: self._value(f) for f in ("name", "email", "phone", "company", "source")}
@@ -155,7 +129,7 @@ class ContactForm(ModalScreen[int | None]):
             except ValidationError as error:
                 errors[field] = str(error)
         if errors:
-            self._show_errors(errors)
+            self.show_errors(errors)
             return
         try:
             if self.contact_id is None:
@@ -168,18 +142,7 @@ class ContactForm(ModalScreen[int | None]):
                     C.update_contact(self.db, self.contact_id, **changed)
                 self.dismiss(self.contact_id if changed else None)
         except ValidationError as error:
-            self._show_errors({error.field if error.field in FIELDS else "name": str(error)})
+            self.show_errors({error.field if error.field in FIELDS else "name": str(error)})
         except JtekError as error:
             show_banner(self, str(error))
 
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        for field, message in errors.items():
-            show_message(self, field, message, "error")
-        count = len(errors)
-        show_banner(self, f"Not saved: {count} field{'s need' if count > 1 else ' needs'} attention.")
-        first = min(errors, key=FIELDS.index)
-        self.query_one(f"#{first}", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from jtek_tui.db import Database
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import members as M
 from jtek_tui.domain import opportunities as O
@@ -25,6 +22,7 @@ from jtek_tui.domain.errors import ConflictError, InputError, JtekError, Validat
 from jtek_tui.domain.formatting import money
 from jtek_tui.domain.parsing import parse_date, parse_money
 from jtek_tui.domain.unset import UNSET
+from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
 from jtek_tui.ui.text import clean
 from jtek_tui.ui.widgets.contact_picker import ContactPicker
 
@@ -33,11 +31,8 @@ FIELDS = ("contact", "new_name", "new_email", "new_phone", "name", "pipeline", "
           "expected_close", "assignee", "notes")
 
 
-class OpportunityForm(ModalScreen[int | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
+class OpportunityForm(FormPanel):
+    FIELDS = FIELDS
 
     def __init__(
         self,
@@ -48,7 +43,7 @@ class OpportunityForm(ModalScreen[int | None]):
         stage_id: int | None = None,
         fixed_contact: bool = False,
     ) -> None:
-        super().__init__(classes="slide-panel")
+        super().__init__()
         self.opportunity_id = opportunity_id
         self.contact_id = contact_id
         self.pipeline_id = pipeline_id
@@ -58,10 +53,6 @@ class OpportunityForm(ModalScreen[int | None]):
         self.creating_contact = False
         self._contact_name = ""
         self._suggested_name = ""
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
 
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -123,7 +114,7 @@ class OpportunityForm(ModalScreen[int | None]):
                 self._set_contact_display(contact.name)
                 self._suggest_name(contact.name)
         for field in FIELDS:
-            self._message(field, "")
+            show_message(self, field, "")
         if self.fixed_contact or self.opportunity_id is not None:
             self.query_one("#name", Input).focus()
         else:
@@ -189,7 +180,7 @@ class OpportunityForm(ModalScreen[int | None]):
     def _contact_typed(self, event: Input.Changed) -> None:
         if event.value.strip() != self._contact_name:
             self.contact_id = None
-        self._message("contact", "")
+        show_message(self, "contact", "")
 
     @on(ContactPicker.Chosen)
     def _contact_chosen(self, event: ContactPicker.Chosen) -> None:
@@ -199,7 +190,7 @@ class OpportunityForm(ModalScreen[int | None]):
             self.contact_id = None
             new_contact.display = True
             self.query_one("#new_name", Input).value = event.name
-            self._message("contact", "A new contact will be created with this deal.", hint=True)
+            show_message(self, "contact", "A new contact will be created with this deal.")
             self._suggest_name(event.name)
             self.query_one("#new_email", Input).focus()
         else:
@@ -207,7 +198,7 @@ class OpportunityForm(ModalScreen[int | None]):
             new_contact.display = False
             self.contact_id = event.contact_id
             self._contact_name = event.name
-            self._message("contact", "")
+            show_message(self, "contact", "")
             self._suggest_name(event.name)
             self.query_one("#name", Input).focus()
 
@@ -220,33 +211,25 @@ class OpportunityForm(ModalScreen[int | None]):
         try:
             cents = parse_money(event.value)
         except ValidationError as error:
-            self._message("value", str(error))
+            show_message(self, "value", str(error), "error")
             return
-        self._message("value", f"= {money(cents)}" if cents is not None else
-                      "No value yet: the card shows “—” (a value counts towards the pipeline total).",
-                      hint=True)
+        show_message(self, "value", f"= {money(cents)}" if cents is not None else
+                     "No value yet: the card shows “—” (a value counts towards the pipeline total).")
 
     @on(Input.Changed, "#expected_close")
     def _date_typed(self, event: Input.Changed) -> None:
         try:
             when = parse_date(event.value)
         except ValidationError as error:
-            self._message("expected_close", str(error))
+            show_message(self, "expected_close", str(error), "error")
             return
-        self._message("expected_close", f"= {when:%a %b %d, %Y}" if when else "", hint=True)
-
-    def _message(self, field: str, text: str, *, hint: bool = False) -> None:
-        label = self.query_one(f"#msg-{field}", Label)
-        label.update(Content(text))
-        label.set_class(not hint and bool(text), "-error")
-        label.display = bool(text)
+        show_message(self, "expected_close", f"= {when:%a %b %d, %Y}" if when else "")
 
     # -- saving ----------------------------------------------------------------------
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         for field in FIELDS:
             if field not in ("value", "expected_close"):
-                self._message(field, "")
+                show_message(self, field, "")
         errors: dict[str, str] = {}
         values: dict = {}
         try:
@@ -266,7 +249,7 @@ class OpportunityForm(ModalScreen[int | None]):
             errors["pipeline"] = "Pick a pipeline."
         assignee = self.query_one("#assignee", Select).value
         if errors:
-            self._show_errors(errors)
+            self.show_errors(errors)
             return
         name = self.query_one("#name", Input).value.strip()
         if name == self._suggested_name.strip():
@@ -291,14 +274,14 @@ class OpportunityForm(ModalScreen[int | None]):
                 )
                 self.dismiss(self.opportunity_id)
         except ConflictError as error:
-            self._banner(str(error) + " The form now shows their version.")
+            show_banner(self, str(error) + " The form now shows their version.")
             self._load_existing()
         except ValidationError as error:
-            self._show_errors({self._field_for(error.field): str(error)})
+            self.show_errors({self._field_for(error.field): str(error)})
         except InputError as error:
-            self._banner(str(error))
+            show_banner(self, str(error))
         except JtekError as error:
-            self._banner(str(error))
+            show_banner(self, str(error))
 
     def _contact_ref(self, errors: dict[str, str]) -> int | str:
         if self.contact_id is not None:
@@ -335,37 +318,12 @@ class OpportunityForm(ModalScreen[int | None]):
         mapping = {"email": "new_email", "phone": "new_phone", "reason": "stage", None: "name"}
         return mapping.get(field, field or "name")  # type: ignore[arg-type]
 
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        first = None
-        for field, message in sorted(errors.items(), key=lambda item: FIELDS.index(item[0])
-                                     if item[0] in FIELDS else len(FIELDS)):
-            if field.startswith("new_") and not self.creating_contact:
-                field = "contact"
-            self._message(field, message)
-            first = first or field
-        self._banner(f"Not saved: {len(errors)} field{'s need' if len(errors) > 1 else ' needs'} attention.")
-        target = {"new_name": "#new_name", "new_email": "#new_email", "new_phone": "#new_phone"}.get(first or "",
-                                                                                                     f"#{first}")
-        for widget in self.query(target):
-            widget.focus()
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """New-contact fields answer for the Contact field unless that part is open."""
+        if not self.creating_contact:
+            errors = {("contact" if f.startswith("new_") else f): m for f, m in errors.items()}
+        super().show_errors(errors)
 
-    def _banner(self, text: str) -> None:
-        banner = self.query_one("#form-banner", Label)
-        banner.update(Content(text))
-        banner.display = True
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-def field_row(label: str, field: str, widget) -> Vertical:
-    """A form line: label and field side by side, the field's hint or error below."""
-    return Vertical(
-        Horizontal(Label(label, classes="form-label"), widget, classes="form-line"),
-        Label("", id=f"msg-{field}", classes="field-msg"),
-        classes="form-row", id=f"row-{field}",
-    )
 
 
 def _plain_amount(cents: int | None) -> str:
