@@ -10,10 +10,10 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from jtek_tui.domain import activities as A
 from jtek_tui.domain import contacts as C
@@ -22,7 +22,13 @@ from jtek_tui.domain.errors import JtekError, ValidationError
 from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.parsing import parse_datetime
 from jtek_tui.ui.screens.appointment_form import deal_option
-from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
+from jtek_tui.ui.screens.form_panel import (
+    FormPanel,
+    field_row,
+    panel_buttons,
+    show_banner,
+    show_message,
+)
 from jtek_tui.ui.text import clean, cut
 
 FIELDS = ("kind", "text", "due", "at", "opportunity")
@@ -107,16 +113,10 @@ class ActivityForm(FormPanel):
                                                         compact=True))
                 yield field_row("Deal", "opportunity",
                                 Select[int]([], id="opportunity", prompt="No deal", compact=True))
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Label(Content.styled("ctrl+s save · esc cancel", "dim"), classes="panel-hint")
+            yield panel_buttons()
 
     def on_mount(self) -> None:
-        show_banner(self, "")
-        for field in FIELDS:
-            if self.query(f"#msg-{field}"):
-                show_message(self, field, "")
+        self.clear_messages()
         contact = C.get_contact(self.db, self.contact_id)
         deals = O.list_opportunities(self.db, OppQuery(contact_id=self.contact_id, status=None, order="created"))
         deal_select = self.query_one("#opportunity", Select)

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Label, Select, TextArea
+from textual.widgets import Input, Label, Select, TextArea
 
 from jtek_tui.domain import appointments as AP
 from jtek_tui.domain import contacts as C
@@ -25,7 +25,13 @@ from jtek_tui.domain.formatting import duration as human_duration
 from jtek_tui.domain.opportunities import OppQuery
 from jtek_tui.domain.parsing import parse_datetime, parse_duration
 from jtek_tui.domain.unset import UNSET
-from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
+from jtek_tui.ui.screens.form_panel import (
+    FormPanel,
+    field_row,
+    panel_buttons,
+    show_banner,
+    show_message,
+)
 from jtek_tui.ui.text import clean, cut
 
 FIELDS = ("title", "start", "duration", "end", "location", "opportunity", "notes")
@@ -87,10 +93,7 @@ class AppointmentForm(FormPanel):
                                 Select[int]([], id="opportunity", prompt="No deal", compact=True))
                 yield field_row("Notes", "notes",
                                 TextArea(id="notes", compact=True, soft_wrap=True, show_line_numbers=False))
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Label(Content.styled("ctrl+s save · esc cancel", "dim"), classes="panel-hint")
+            yield panel_buttons()
 
     def on_mount(self) -> None:
         show_banner(self, "")

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Label
+from textual.widgets import Input, Label
 
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain.errors import JtekError, ValidationError
-from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
+from jtek_tui.ui.screens.form_panel import (
+    FormPanel,
+    field_row,
+    panel_buttons,
+    show_banner,
+    show_message,
+)
 from jtek_tui.ui.text import clean, cut
 
 FIELDS = ("name", "email", "phone", "company", "source", "tags")
@@ -48,16 +54,10 @@ class ContactForm(FormPanel):
                 if not editing:
                     yield field_row("Tags", "tags", Input(placeholder="optional: buyer, vip", id="tags",
                                                           compact=True))
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Label(Content.styled("ctrl+s save · esc cancel", "dim"), classes="panel-hint")
+            yield panel_buttons()
 
     def on_mount(self) -> None:
-        show_banner(self, "")
-        for field in FIELDS:
-            if self.query(f"#msg-{field}"):
-                show_message(self, field, "")
+        self.clear_messages()
         if self.contact_id is not None:
             contact = C.get_contact(self.db, self.contact_id)
             values = {"name": contact.name, "email": contact.email, "phone": C.format_phone(contact.phone),

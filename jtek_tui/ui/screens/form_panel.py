@@ -43,6 +43,16 @@ def show_banner(screen, text: str) -> None:
     banner.display = bool(text)
 
 
+def panel_buttons() -> Horizontal:
+    """Save and Cancel, with the keys that do the same."""
+    return Horizontal(
+        Button("Save", id="save", variant="primary", compact=True),
+        Button("Cancel", id="cancel", compact=True),
+        Label(Content.styled("ctrl+s save · esc cancel", "dim"), classes="panel-hint"),
+        classes="panel-buttons",
+    )
+
+
 class FormPanel(ModalScreen[int | None]):
     """A form sliding in from the right; dismisses with the saved id or None.
 
@@ -65,6 +75,13 @@ class FormPanel(ModalScreen[int | None]):
 
     def action_save(self) -> None:  # pragma: no cover - every form defines it
         raise NotImplementedError
+
+    def clear_messages(self) -> None:
+        """No banner, nothing under any field: a fresh form."""
+        show_banner(self, "")
+        for field in self.FIELDS:
+            if self.query(f"#msg-{field}"):
+                show_message(self, field, "")
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each error under its field, a count in the banner, the first field focused."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from jtek_tui.domain import contacts as C
 from jtek_tui.domain import members as M
@@ -22,7 +22,13 @@ from jtek_tui.domain.errors import ConflictError, InputError, JtekError, Validat
 from jtek_tui.domain.formatting import money
 from jtek_tui.domain.parsing import parse_date, parse_money
 from jtek_tui.domain.unset import UNSET
-from jtek_tui.ui.screens.form_panel import FormPanel, field_row, show_banner, show_message
+from jtek_tui.ui.screens.form_panel import (
+    FormPanel,
+    field_row,
+    panel_buttons,
+    show_banner,
+    show_message,
+)
 from jtek_tui.ui.text import clean
 from jtek_tui.ui.widgets.contact_picker import ContactPicker
 
@@ -84,10 +90,7 @@ class OpportunityForm(FormPanel):
                                 Select[int]([], id="assignee", prompt="Unassigned", compact=True))
                 yield field_row("Notes", "notes",
                                 TextArea(id="notes", compact=True, soft_wrap=True, show_line_numbers=False))
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Label(Content.styled("ctrl+s save · esc cancel", "dim"), classes="panel-hint")
+            yield panel_buttons()
         if not self.fixed_contact:
             yield ContactPicker("#contact", self.db)
 
@@ -113,8 +116,7 @@ class OpportunityForm(FormPanel):
                 self._contact_name = contact.name
                 self._set_contact_display(contact.name)
                 self._suggest_name(contact.name)
-        for field in FIELDS:
-            show_message(self, field, "")
+        self.clear_messages()
         if self.fixed_contact or self.opportunity_id is not None:
             self.query_one("#name", Input).focus()
         else:
