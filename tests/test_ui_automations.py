@@ -27,7 +27,7 @@ from jtek_tui.ui.screens.help import HelpScreen
 from jtek_tui.ui.screens.main import MainScreen
 from jtek_tui.ui.sections.automations import AutomationsSection
 from jtek_tui.ui.widgets.row_list import RowList
-from tests.ui_support import build_board, stage_of
+from tests.ui_support import build_board, stage_of, text_of
 
 SIZE = (100, 30)
 
@@ -37,11 +37,6 @@ def db(db_path):
     database = build_board(str(db_path))
     yield database
     database.dispose()
-
-
-def text_of(widget) -> str:
-    rendered = widget.render()
-    return getattr(rendered, "plain", str(rendered))
 
 
 def lines_of(rows: RowList) -> list[str]:

@@ -15,7 +15,15 @@ from jtek_tui.ui.screens.opportunity_form import OpportunityForm
 from jtek_tui.ui.screens.pickers import LostReasonScreen, PipelinePicker, StagePicker
 from jtek_tui.ui.widgets.card_list import CardList
 from jtek_tui.ui.widgets.chrome import AppHeader
-from tests.ui_support import board, build_board, column_names, focused_card, history_count, stage_of
+from tests.ui_support import (
+    board,
+    build_board,
+    column_names,
+    focused_card,
+    history_count,
+    stage_of,
+    text_of,
+)
 
 SIZE = (120, 40)
 
@@ -25,11 +33,6 @@ def db(db_path):
     database = build_board(str(db_path))
     yield database
     database.dispose()
-
-
-def text_of(widget) -> str:
-    rendered = widget.render()
-    return getattr(rendered, "plain", str(rendered))
 
 
 def card_lines(cards: CardList) -> str:

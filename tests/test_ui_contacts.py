@@ -33,7 +33,7 @@ from jtek_tui.ui.screens.pickers import Picker
 from jtek_tui.ui.screens.tag_dialog import TagDialog
 from jtek_tui.ui.sections.board import BoardColumns
 from jtek_tui.ui.sections.contacts import ContactsSection
-from tests.ui_support import NOW, board, build_board, column_names, focused_card
+from tests.ui_support import NOW, board, build_board, column_names, focused_card, text_of
 
 SIZE = (120, 40)
 MARIA, BOB, CHEN = 1, 2, 3
@@ -58,11 +58,6 @@ def db(db_path):
     database = build_people(str(db_path))
     yield database
     database.dispose()
-
-
-def text_of(widget) -> str:
-    rendered = widget.render()
-    return getattr(rendered, "plain", str(rendered))
 
 
 def lines_of(rows) -> list[str]:

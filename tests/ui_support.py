@@ -40,6 +40,12 @@ def build_board(path: str) -> Database:
     return db
 
 
+def text_of(widget) -> str:
+    """What a widget shows, as plain text."""
+    rendered = widget.render()
+    return getattr(rendered, "plain", str(rendered))
+
+
 def stage_of(db: Database, name: str) -> str:
     with db.read() as s:
         return O.get_row(db, O.find_opportunity(s, name).id).stage
